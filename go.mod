@@ -1,0 +1,3 @@
+module github.com/graft-ml/graft
+
+go 1.26
