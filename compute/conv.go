@@ -57,18 +57,41 @@ func SamePadding(in, kernel, stride, dilation int) (before, after int) {
 	return total / 2, total - total/2
 }
 
+// isDepthwise reports a convolution with one input channel per group, which
+// runs through the channel-vectorised depthwise kernels instead of Gemm.
+func (p ConvParams) isDepthwise() bool {
+	return p.Groups > 1 && p.Groups == p.InC
+}
+
 // Conv2D computes y = conv(x, w) + bias; y is overwritten, bias may be nil.
+// x holds Batch*InH*InW*InC values, w KH*KW*(InC/Groups)*OutC, bias OutC and
+// y Batch*OutH*OutW*OutC; p must pass Validate.
 func Conv2D(p ConvParams, x, w, bias, y []float32) {
-	Conv2DReference(p, x, w, bias, y)
+	if p.isDepthwise() {
+		depthwiseForward(p, x, w, bias, y)
+		return
+	}
+	convForwardGemm(p, x, w, bias, y)
 }
 
 // Conv2DBackwardData overwrites dx with dLoss/dx given dy = dLoss/dy.
 func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
-	Conv2DBackwardDataReference(p, dy, w, dx)
+	if p.isDepthwise() {
+		depthwiseBackwardData(p, dy, w, dx)
+		return
+	}
+	convBackwardDataGemm(p, dy, w, dx)
 }
 
 // Conv2DBackwardFilter adds dLoss/dw to dw and, if dbias is not nil,
 // dLoss/dbias to dbias.
 func Conv2DBackwardFilter(p ConvParams, x, dy, dw, dbias []float32) {
-	Conv2DBackwardFilterReference(p, x, dy, dw, dbias)
+	if p.isDepthwise() {
+		depthwiseBackwardFilter(p, x, dy, dw)
+	} else {
+		convBackwardFilterGemm(p, x, dy, dw)
+	}
+	if dbias != nil {
+		ChannelSumAdd(dbias, dy)
+	}
 }

@@ -1,0 +1,166 @@
+package compute
+
+// This file lowers convolutions to Gemm: a 1x1, stride-1, unpadded
+// convolution is one matrix product over the NHWC input as it lies; every
+// other shape goes through im2col tiles of bounded size, processed in
+// parallel with scratch from scratchPool.
+
+// colTileFloats bounds one worker's im2col tile: rows*K stays near this many
+// floats (512 KiB), enough rows for Gemm to run at speed.
+const colTileFloats = 1 << 17
+
+// minTileRows is the fewest output pixels in a tile, whatever K is, so that
+// Gemm's packing of the kernel matrix is amortised.
+const minTileRows = 64
+
+// isPointwise reports a 1x1, stride-1, unpadded convolution, whose im2col
+// matrix is the input itself.
+func (p ConvParams) isPointwise() bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
+}
+
+// tileRows picks how many of total output pixels one im2col tile holds for
+// a patch length of k, leaving at least one tile per worker.
+func tileRows(total, k int) int {
+	rows := max(colTileFloats/k, minTileRows)
+	perWorker := (total + Threads() - 1) / Threads()
+	return max(min(rows, perWorker), 1)
+}
+
+// convForwardGemm computes y = conv(x, w) + bias through Gemm.
+func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
+	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
+	total := p.Batch * p.OutH() * p.OutW()
+	if p.isPointwise() {
+		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
+			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
+			for g := 0; g < p.Groups; g++ {
+				Gemm(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
+					w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
+			}
+			if bias != nil {
+				addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+			}
+		})
+		return
+	}
+	k := p.KH * p.KW * icg
+	rows := tileRows(total, k)
+	tiles := (total + rows - 1) / rows
+	parallelWorkers(tiles, func(_, t0, t1 int) {
+		buf := getScratch(rows * k)
+		defer putScratch(buf)
+		col := *buf
+		for t := t0; t < t1; t++ {
+			r0, r1 := t*rows, min((t+1)*rows, total)
+			for g := 0; g < p.Groups; g++ {
+				im2colRows(p, x, g, r0, r1, col)
+				Gemm(false, false, r1-r0, ocg, k, 1, col, k,
+					w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
+			}
+			if bias != nil {
+				addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+			}
+		}
+	})
+}
+
+// convBackwardDataGemm overwrites dx with the input gradient through Gemm:
+// each tile's column gradient dy*Wᵀ is scattered back by col2im.
+func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
+	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
+	oh, ow := p.OutH(), p.OutW()
+	total := p.Batch * oh * ow
+	if p.isPointwise() {
+		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
+			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
+			for g := 0; g < p.Groups; g++ {
+				Gemm(false, true, r1-r0, icg, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
+					w[g*ocg:], p.OutC, 0, dx[r0*p.InC+g*icg:], p.InC)
+			}
+		})
+		return
+	}
+	k := p.KH * p.KW * icg
+	// Tiles are whole output rows of one image, so that tiles two apart
+	// never touch the same input row: even tiles run first, odd ones after.
+	reach := (p.KH - 1) * p.DilationH // input rows one output row's window spans, minus one
+	bandRows := max(tileRows(total, k)/ow, reach/p.StrideH+1, 1)
+	bandRows = min(bandRows, oh)
+	bandsPerImage := (oh + bandRows - 1) / bandRows
+	overlap := reach >= p.StrideH // do windows of neighbouring output rows share input rows?
+	ParallelFor(len(dx), 1<<14, func(s, e int) { clear(dx[s:e]) })
+	run := func(phase, step int) {
+		bands := (bandsPerImage - phase + step - 1) / step
+		parallelWorkers(p.Batch*bands, func(_, t0, t1 int) {
+			buf := getScratch(bandRows * ow * k)
+			defer putScratch(buf)
+			col := *buf
+			for t := t0; t < t1; t++ {
+				n, b := t/bands, phase+(t%bands)*step
+				oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
+				r0, r1 := (n*oh+oy0)*ow, (n*oh+oy1)*ow
+				for g := 0; g < p.Groups; g++ {
+					Gemm(false, true, r1-r0, k, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
+						w[g*ocg:], p.OutC, 0, col, k)
+					col2imRows(p, col, g, r0, r1, dx)
+				}
+			}
+		})
+	}
+	if overlap && bandsPerImage > 1 {
+		run(0, 2)
+		run(1, 2)
+	} else {
+		run(0, 1)
+	}
+}
+
+// convBackwardFilterGemm adds the kernel gradient im2colᵀ*dy to dw. Each
+// worker sums its share of output pixels into its own buffer (worker 0 into
+// dw itself), and the buffers are added into dw at the end.
+func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
+	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
+	total := p.Batch * p.OutH() * p.OutW()
+	k := p.KH * p.KW * icg
+	rows := tileRows(total, k)
+	if p.isPointwise() {
+		rows = (total + Threads() - 1) / Threads()
+	}
+	tiles := (total + rows - 1) / rows
+	workers := min(Threads(), tiles)
+	partials := make([]*[]float32, workers)
+	parallelWorkers(tiles, func(wk, t0, t1 int) {
+		acc, beta := dw, float32(1)
+		if wk > 0 {
+			partials[wk] = getScratch(len(dw))
+			acc, beta = *partials[wk], 0
+		}
+		var col []float32
+		if !p.isPointwise() {
+			buf := getScratch(rows * k)
+			defer putScratch(buf)
+			col = *buf
+		}
+		for t := t0; t < t1; t++ {
+			r0, r1 := t*rows, min((t+1)*rows, total)
+			for g := 0; g < p.Groups; g++ {
+				a, lda := x[r0*p.InC+g*icg:], p.InC
+				if col != nil {
+					im2colRows(p, x, g, r0, r1, col)
+					a, lda = col, k
+				}
+				Gemm(true, false, k, ocg, r1-r0, 1, a, lda, dy[r0*p.OutC+g*ocg:], p.OutC,
+					beta, acc[g*ocg:], p.OutC)
+			}
+			beta = 1
+		}
+	})
+	for _, part := range partials[1:] {
+		if part != nil {
+			addToParallel(dw, *part)
+			putScratch(part)
+		}
+	}
+}
