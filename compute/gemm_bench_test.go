@@ -1,0 +1,51 @@
+package compute
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchGemm times Gemm on an m×n×k product (no transposes) with each
+// available kernel and reports GFLOP/s.
+func benchGemm(b *testing.B, m, n, k int, kernels []string) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a := make([]float32, m*k)
+	bm := make([]float32, k*n)
+	c := make([]float32, m*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	for i := range bm {
+		bm[i] = rng.Float32()
+	}
+	for _, name := range kernels {
+		b.Run(name, func(b *testing.B) {
+			restore, err := SetGemmKernel(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for b.Loop() {
+				Gemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+			}
+			b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkGemm2048 is the headline square product, 2048³.
+func BenchmarkGemm2048(b *testing.B) { benchGemm(b, 2048, 2048, 2048, GemmKernelNames()[:1]) }
+
+// BenchmarkGemmShapes covers shapes convolution layers produce: a 1×1
+// convolution over a 56×56 batch of 32, a 3×3 im2col, and tiny products.
+func BenchmarkGemmShapes(b *testing.B) {
+	for _, s := range [][3]int{{32 * 56 * 56, 64, 64}, {8 * 28 * 28, 128, 1152}, {49, 512, 4608}, {64, 64, 64}, {8, 8, 8}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
+			benchGemm(b, s[0], s[1], s[2], GemmKernelNames()[:1])
+		})
+	}
+}
+
+// BenchmarkGemmKernels compares every kernel at 512³.
+func BenchmarkGemmKernels(b *testing.B) { benchGemm(b, 512, 512, 512, GemmKernelNames()) }

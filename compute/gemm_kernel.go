@@ -1,0 +1,57 @@
+package compute
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// gemmKernel is one register-blocked micro-kernel together with the cache
+// blocking that suits it. fn computes a full mr×nr tile of C from an A panel
+// packed as kc groups of mr values and a B panel packed as kc groups of nr
+// values: C = alpha*A·B + beta*C, not reading C when beta == 0.
+type gemmKernel struct {
+	name   string
+	mr, nr int
+	mc, kc int // rows of A and depth per packed block (multiples of mr)
+	nc     int // columns of B per packed block (multiple of nr)
+	fn     func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	pool   sync.Pool // *gemmBuffers sized for this kernel
+}
+
+// gemmKernels lists the kernels usable on this machine, best first. The
+// pure-Go kernel is always last.
+var gemmKernels = append(asmGemmKernels(), genericGemmKernel)
+
+// activeGemm is the kernel Gemm uses; tests may swap it with SetGemmKernel.
+var activeGemm atomic.Pointer[gemmKernel]
+
+func init() { activeGemm.Store(gemmKernels[0]) }
+
+// GemmKernelName names the micro-kernel Gemm uses now, e.g. "avx512-14x32",
+// "avx2-6x16" or "generic-4x8".
+func GemmKernelName() string { return activeGemm.Load().name }
+
+// GemmKernelNames lists the micro-kernels available on this machine, fastest
+// first; any of them may be passed to SetGemmKernel.
+func GemmKernelNames() []string {
+	names := make([]string, len(gemmKernels))
+	for i, k := range gemmKernels {
+		names[i] = k.name
+	}
+	return names
+}
+
+// SetGemmKernel makes Gemm use the named micro-kernel (one of
+// GemmKernelNames) and returns a function that restores the previous one.
+// It is meant for tests and benchmarks; it must not race with running Gemm
+// calls.
+func SetGemmKernel(name string) (restore func(), err error) {
+	for _, k := range gemmKernels {
+		if k.name == name {
+			prev := activeGemm.Swap(k)
+			return func() { activeGemm.Store(prev) }, nil
+		}
+	}
+	return nil, fmt.Errorf("compute: gemm kernel %q not available (have %v)", name, GemmKernelNames())
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package compute
+
+// asmGemmKernels returns no kernels: this build has no assembly.
+func asmGemmKernels() []*gemmKernel { return nil }
