@@ -1,3 +1,8 @@
 module github.com/graft-ml/graft
 
-go 1.26
+go 1.26.0
+
+require (
+	golang.org/x/image v0.48.0
+	golang.org/x/sys v0.50.0
+)

@@ -116,9 +116,9 @@ func TestGemmKernelsEdgeSizes(t *testing.T) {
 		for iter := 0; iter < 150; iter++ {
 			g := gemmCase{
 				transA: rng.IntN(2) == 1, transB: rng.IntN(2) == 1,
-				m: gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
-				n: gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
-				k: gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
+				m:     gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
+				n:     gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
+				k:     gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
 				alpha: []float32{1, -0.5, 2}[rng.IntN(3)],
 				beta:  []float32{0, 1, 0.25}[rng.IntN(3)],
 				pad:   []int{0, 3}[rng.IntN(2)],
