@@ -84,3 +84,23 @@ func ChannelMeanVar(mean, variance, x []float32) {
 		variance[i] = float32(v / count)
 	}
 }
+
+// channelSumSerial overwrites dst with the per-channel sums of x on the
+// calling goroutine, blockwise like the parallel reductions.
+func channelSumSerial(dst, x []float32) {
+	c := len(dst)
+	rows := len(x) / c
+	total := make([]float64, c)
+	for r0 := 0; r0 < rows; r0 += reduceBlockRows {
+		clear(dst)
+		for r := r0; r < min(r0+reduceBlockRows, rows); r++ {
+			addTo(dst, x[r*c:(r+1)*c])
+		}
+		for i, v := range dst {
+			total[i] += float64(v)
+		}
+	}
+	for i, v := range total {
+		dst[i] = float32(v)
+	}
+}
