@@ -1,0 +1,241 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/graft-ml/graft/compute"
+	"github.com/graft-ml/graft/tensor"
+)
+
+// actKind names an element-wise activation.
+type actKind int
+
+const (
+	actReLU actKind = iota
+	actReLU6
+	actLeakyReLU
+	actSigmoid
+	actSwish
+	actHardSwish
+	actHardSigmoid
+)
+
+// Activation is an element-wise nonlinearity; build one with NewReLU,
+// NewReLU6, NewLeakyReLU, NewSigmoid, NewSwish, NewHardSwish or
+// NewHardSigmoid.
+type Activation struct {
+	name          string
+	kind          actKind
+	alpha         float32 // LeakyReLU's negative slope
+	slope, offset float32 // HardSigmoid: clip(slope*x + offset, 0, 1)
+	cache
+	keptOutput bool
+}
+
+// NewReLU returns max(x, 0).
+func NewReLU(name string) *Activation { return &Activation{name: name, kind: actReLU} }
+
+// NewReLU6 returns min(max(x, 0), 6).
+func NewReLU6(name string) *Activation { return &Activation{name: name, kind: actReLU6} }
+
+// NewLeakyReLU returns x for x > 0 and alpha*x otherwise.
+func NewLeakyReLU(name string, alpha float32) *Activation {
+	return &Activation{name: name, kind: actLeakyReLU, alpha: alpha}
+}
+
+// NewSigmoid returns 1/(1+exp(-x)).
+func NewSigmoid(name string) *Activation { return &Activation{name: name, kind: actSigmoid} }
+
+// NewSwish returns x*sigmoid(x) (also called SiLU).
+func NewSwish(name string) *Activation { return &Activation{name: name, kind: actSwish} }
+
+// NewHardSwish returns x*relu6(x+3)/6, as PyTorch and MobileNetV3 define it.
+func NewHardSwish(name string) *Activation { return &Activation{name: name, kind: actHardSwish} }
+
+// NewHardSigmoid returns clip(slope*x + offset, 0, 1). PyTorch (and Keras 3)
+// use slope 1/6, offset 0.5 (HardSigmoidTorch); Keras 2 used 0.2 and 0.5.
+func NewHardSigmoid(name string, slope, offset float32) *Activation {
+	return &Activation{name: name, kind: actHardSigmoid, slope: slope, offset: offset}
+}
+
+// HardSigmoidTorch is PyTorch's hard sigmoid slope; its offset is 0.5.
+const HardSigmoidTorch = float32(1.0 / 6)
+
+// Name returns the layer's name.
+func (a *Activation) Name() string { return a.name }
+
+// Params returns nil: activations learn nothing.
+func (a *Activation) Params() []*Param { return nil }
+
+// String names the activation and its constants.
+func (a *Activation) String() string {
+	switch a.kind {
+	case actReLU:
+		return "ReLU"
+	case actReLU6:
+		return "ReLU6"
+	case actLeakyReLU:
+		return fmt.Sprintf("LeakyReLU(%g)", a.alpha)
+	case actSigmoid:
+		return "Sigmoid"
+	case actSwish:
+		return "Swish"
+	case actHardSwish:
+		return "HardSwish"
+	}
+	return fmt.Sprintf("HardSigmoid(%g, %g)", a.slope, a.offset)
+}
+
+// usesOutput reports whether Backward can work from the output alone (which
+// lets the graph free the input early).
+func (a *Activation) usesOutput() bool {
+	switch a.kind {
+	case actReLU, actReLU6, actSigmoid:
+		return true
+	case actLeakyReLU:
+		return a.alpha > 0
+	}
+	return false
+}
+
+// elementGrain is the fewest elements a parallel chunk of an element-wise
+// loop takes.
+const elementGrain = 1 << 15
+
+// Forward applies the activation element by element.
+func (a *Activation) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	a.Release()
+	x, err := oneInput(a.name, inputs, 0)
+	if err != nil {
+		return nil, err
+	}
+	y := tensor.New(x.Shape...)
+	compute.ParallelFor(len(x.Data), elementGrain, func(s, e int) {
+		a.forward(x.Data[s:e], y.Data[s:e])
+	})
+	if training {
+		a.keptOutput = a.usesOutput()
+		if a.keptOutput {
+			a.keep(y)
+		} else {
+			a.keep(x)
+		}
+	}
+	return y, nil
+}
+
+func sigmoid32(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
+
+func (a *Activation) forward(x, y []float32) {
+	y = y[:len(x)]
+	switch a.kind {
+	case actReLU:
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	case actReLU6:
+		for i, v := range x {
+			y[i] = min(max(v, 0), 6)
+		}
+	case actLeakyReLU:
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = a.alpha * v
+			}
+		}
+	case actSigmoid:
+		for i, v := range x {
+			y[i] = sigmoid32(v)
+		}
+	case actSwish:
+		for i, v := range x {
+			y[i] = v * sigmoid32(v)
+		}
+	case actHardSwish:
+		for i, v := range x {
+			y[i] = v * min(max(v+3, 0), 6) / 6
+		}
+	case actHardSigmoid:
+		for i, v := range x {
+			y[i] = min(max(a.slope*v+a.offset, 0), 1)
+		}
+	}
+}
+
+// Backward returns dLoss/dInput.
+func (a *Activation) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor.Tensor, error) {
+	if err := a.ready(a.name); err != nil {
+		return nil, err
+	}
+	t := a.ts[0]
+	defer a.Release()
+	if err := checkGradShape(a.name, gradOut, t.Shape); err != nil {
+		return nil, err
+	}
+	if !needInputGrad {
+		return nil, nil
+	}
+	dx := tensor.New(t.Shape...)
+	compute.ParallelFor(len(t.Data), elementGrain, func(s, e int) {
+		a.backward(t.Data[s:e], gradOut.Data[s:e], dx.Data[s:e])
+	})
+	return []*tensor.Tensor{dx}, nil
+}
+
+// backward computes dx from dy and t, which is the output when
+// a.keptOutput and the input otherwise. At kinks the derivative is
+// PyTorch's choice.
+func (a *Activation) backward(t, dy, dx []float32) {
+	dy, dx = dy[:len(t)], dx[:len(t)]
+	switch a.kind {
+	case actReLU:
+		for i, v := range t {
+			if v > 0 {
+				dx[i] = dy[i]
+			}
+		}
+	case actReLU6:
+		for i, v := range t {
+			if v > 0 && v < 6 {
+				dx[i] = dy[i]
+			}
+		}
+	case actLeakyReLU:
+		for i, v := range t {
+			if v > 0 {
+				dx[i] = dy[i]
+			} else {
+				dx[i] = a.alpha * dy[i]
+			}
+		}
+	case actSigmoid:
+		for i, v := range t {
+			dx[i] = dy[i] * v * (1 - v)
+		}
+	case actSwish:
+		for i, v := range t {
+			s := sigmoid32(v)
+			dx[i] = dy[i] * s * (1 + v*(1-s))
+		}
+	case actHardSwish:
+		for i, v := range t {
+			switch {
+			case v < -3:
+				dx[i] = 0
+			case v <= 3:
+				dx[i] = dy[i] * (v/3 + 0.5)
+			default:
+				dx[i] = dy[i]
+			}
+		}
+	case actHardSigmoid:
+		for i, v := range t {
+			if u := a.slope*v + a.offset; u > 0 && u < 1 {
+				dx[i] = dy[i] * a.slope
+			}
+		}
+	}
+}
