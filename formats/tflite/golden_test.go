@@ -167,3 +167,13 @@ func containsInt(s []int, v int) bool {
 	}
 	return false
 }
+
+func cosine(a []float32, b []float64) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * b[i]
+		aa += float64(a[i]) * float64(a[i])
+		bb += b[i] * b[i]
+	}
+	return ab / math.Sqrt(aa*bb)
+}
