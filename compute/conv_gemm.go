@@ -5,13 +5,36 @@ package compute
 // other shape goes through im2col tiles of bounded size, processed in
 // parallel with scratch from scratchPool.
 
-// colTileFloats bounds one worker's im2col tile: rows*K stays near this many
-// floats (512 KiB), enough rows for Gemm to run at speed.
-const colTileFloats = 1 << 17
+// Tile sizes; variables only so that tests can shrink them to exercise
+// many tiles on small shapes.
+var (
+	// colTileFloats bounds one worker's im2col tile: rows*K stays near this
+	// many floats (512 KiB, about a core's L2) unless that leaves fewer than
+	// minTileRows rows.
+	colTileFloats = 1 << 17
 
-// minTileRows is the fewest output pixels in a tile, whatever K is, so that
-// Gemm's packing of the kernel matrix is amortised.
-const minTileRows = 64
+	// minTileRows is the fewest output pixels in a tile, whatever K is, so
+	// that Gemm's packing of the K×OutC kernel matrix, done once per tile,
+	// costs little next to the tile's product.
+	minTileRows = 336
+)
+
+// gemmSerial is Gemm on the calling goroutine alone: the convolution
+// kernels already split their work across Threads() workers, and nesting
+// Gemm's own workers inside theirs only adds goroutines and packing.
+func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	checkGemmOperand("C", false, m, n, c, ldc)
+	checkGemmOperand("A", transA, m, k, a, lda)
+	checkGemmOperand("B", transB, k, n, b, ldb)
+	if m*n*k <= smallGemmVolume {
+		gemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gemmBlocked(activeGemm.Load(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
 
 // isPointwise reports a 1x1, stride-1, unpadded convolution, whose im2col
 // matrix is the input itself.
@@ -36,7 +59,7 @@ func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
 			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
 			for g := 0; g < p.Groups; g++ {
-				Gemm(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
+				gemmSerial(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
 					w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
 			}
 			if bias != nil {
@@ -56,7 +79,7 @@ func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 			r0, r1 := t*rows, min((t+1)*rows, total)
 			for g := 0; g < p.Groups; g++ {
 				im2colRows(p, x, g, r0, r1, col)
-				Gemm(false, false, r1-r0, ocg, k, 1, col, k,
+				gemmSerial(false, false, r1-r0, ocg, k, 1, col, k,
 					w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
 			}
 			if bias != nil {
@@ -76,7 +99,7 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
 			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
 			for g := 0; g < p.Groups; g++ {
-				Gemm(false, true, r1-r0, icg, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
+				gemmSerial(false, true, r1-r0, icg, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
 					w[g*ocg:], p.OutC, 0, dx[r0*p.InC+g*icg:], p.InC)
 			}
 		})
@@ -102,7 +125,7 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 				oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
 				r0, r1 := (n*oh+oy0)*ow, (n*oh+oy1)*ow
 				for g := 0; g < p.Groups; g++ {
-					Gemm(false, true, r1-r0, k, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
+					gemmSerial(false, true, r1-r0, k, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
 						w[g*ocg:], p.OutC, 0, col, k)
 					col2imRows(p, col, g, r0, r1, dx)
 				}
@@ -146,12 +169,13 @@ func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
 		for t := t0; t < t1; t++ {
 			r0, r1 := t*rows, min((t+1)*rows, total)
 			for g := 0; g < p.Groups; g++ {
-				a, lda := x[r0*p.InC+g*icg:], p.InC
-				if col != nil {
+				a, lda := col, k
+				if col == nil {
+					a, lda = x[r0*p.InC+g*icg:], p.InC
+				} else {
 					im2colRows(p, x, g, r0, r1, col)
-					a, lda = col, k
 				}
-				Gemm(true, false, k, ocg, r1-r0, 1, a, lda, dy[r0*p.OutC+g*ocg:], p.OutC,
+				gemmSerial(true, false, k, ocg, r1-r0, 1, a, lda, dy[r0*p.OutC+g*ocg:], p.OutC,
 					beta, acc[g*ocg:], p.OutC)
 			}
 			beta = 1

@@ -125,6 +125,18 @@ func TestConvMatchesReference(t *testing.T) {
 	}
 }
 
+// TestConvSmallTiles reruns every case with tiny im2col tiles, so that
+// shapes this small still split into many tiles and bands (and backward-data
+// runs its two phases).
+func TestConvSmallTiles(t *testing.T) {
+	oldFloats, oldRows := colTileFloats, minTileRows
+	colTileFloats, minTileRows = 64, 5
+	defer func() { colTileFloats, minTileRows = oldFloats, oldRows }()
+	for _, p := range convCases {
+		t.Run(convName(p), func(t *testing.T) { checkConvAgainstReference(t, p) })
+	}
+}
+
 // TestConvWorkerCounts reruns a few cases with one and three workers, so
 // that uneven splits and the single-worker path are both exercised.
 func TestConvWorkerCounts(t *testing.T) {

@@ -1,0 +1,62 @@
+package compute
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// resnetConvShapes are ResNet-50's convolutions at batch 32, the shapes
+// bench/conv/run.sh also times in PyTorch.
+var resnetConvShapes = []struct {
+	name string
+	p    ConvParams
+}{
+	{"3x3_64-64_56", convCase(32, 56, 56, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
+	{"1x1_64-256_56", convCase(32, 56, 56, 64, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1)},
+	{"1x1_256-64_56", convCase(32, 56, 56, 256, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1)},
+	{"3x3_128-128_28", convCase(32, 28, 28, 128, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
+	{"3x3_256-256_14", convCase(32, 14, 14, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
+	{"3x3_512-512_7", convCase(32, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
+	{"1x1_512-2048_7", convCase(32, 7, 7, 512, 2048, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1)},
+}
+
+// BenchmarkConv times forward, backward-data and backward-filter at each
+// ResNet-50 shape and reports GFLOP/s (2 flops per multiply-add).
+func BenchmarkConv(b *testing.B) {
+	for _, s := range resnetConvShapes {
+		benchConvPasses(b, s.name, s.p)
+	}
+}
+
+// BenchmarkConvDepthwise times MobileNet-style depthwise 3x3 convolutions.
+func BenchmarkConvDepthwise(b *testing.B) {
+	benchConvPasses(b, "dw3x3_144_56", convCase(32, 56, 56, 144, 144, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 144))
+	benchConvPasses(b, "dw3x3_576_14", convCase(32, 14, 14, 576, 576, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 576))
+}
+
+func benchConvPasses(b *testing.B, name string, p ConvParams) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	xn := p.Batch * p.InH * p.InW * p.InC
+	yn := p.Batch * p.OutH() * p.OutW() * p.OutC
+	wn := p.KH * p.KW * p.InC / p.Groups * p.OutC
+	x, w, dy := randomSlice(rng, xn), randomSlice(rng, wn), randomSlice(rng, yn)
+	y, dx, dw := make([]float32, yn), make([]float32, xn), make([]float32, wn)
+	flops := 2 * float64(yn) * float64(p.KH*p.KW*p.InC/p.Groups)
+	for _, pass := range []struct {
+		name string
+		run  func()
+	}{
+		{"forward", func() { Conv2D(p, x, w, nil, y) }},
+		{"backward-data", func() { Conv2DBackwardData(p, dy, w, dx) }},
+		{"backward-filter", func() { Conv2DBackwardFilter(p, x, dy, dw, nil) }},
+	} {
+		b.Run(fmt.Sprintf("%s/%s", name, pass.name), func(b *testing.B) {
+			pass.run() // warm the scratch pool
+			for b.Loop() {
+				pass.run()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
