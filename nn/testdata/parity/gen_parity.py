@@ -8,7 +8,8 @@ Run from nn/testdata/parity with Debian's /usr/bin/python3 (torch 1.13):
 Each case is one safetensors file <case>.safetensors (written by hand: torch
 1.13 has no safetensors package) holding float32 tensors in Graft layouts:
 images NHWC (PyTorch's NCHW permuted), convolution kernels HWIO (OIHW
-permuted), Dense kernels [in, out] (Linear's [out, in] transposed).
+permuted), depthwise kernels [KH, KW, C, M], Dense kernels [in, out]
+(Linear's [out, in] transposed).
 
   x, x1, x2 ...        the inputs (x for single-input layers)
   <param>              initial parameters: kernel, bias, gamma, beta,
@@ -139,7 +140,10 @@ def depthwise_cases():
             return F.conv2d(F.pad(x, (l, r, t, b)), kernel, bias, stride=s, groups=c)
 
         cfg = {"channels": c, "multiplier": mult, "kernel": [3, 3], "stride": s, "padding": list(pad), "bias": bias}
-        image_case(name, "DepthwiseConv2D", cfg, fn, [x], params, {"kernel": hwio})
+        # Graft's depthwise kernel is [KH, KW, C, M] (Keras), the same memory
+        # order as HWIO's [KH, KW, 1, C*M].
+        image_case(name, "DepthwiseConv2D", cfg, fn, [x], params,
+                   {"kernel": lambda w, c=c, m=mult: hwio(w).reshape(3, 3, c, m)})
 
 
 def dense_cases():
