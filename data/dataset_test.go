@@ -242,4 +242,3 @@ func TestIDXDatasetFashionMNIST(t *testing.T) {
 		t.Fatalf("corner %d, centre mean %d: not the expected boot image", r, sum/64)
 	}
 }
-
