@@ -43,7 +43,7 @@ func num(cfg map[string]any, key string, def float64) float64 {
 	return def
 }
 
-func flag(cfg map[string]any, key string) bool {
+func cfgFlag(cfg map[string]any, key string) bool {
 	v, _ := cfg[key].(bool)
 	return v
 }
@@ -80,7 +80,7 @@ func buildCase(c optimCase) (Optimizer, map[string]*nn.Param, error) {
 	switch c.Kind {
 	case "sgd":
 		opt, err = NewSGD(SGDConfig{LR: lr, Momentum: num(cfg, "momentum", 0), Dampening: num(cfg, "dampening", 0),
-			Nesterov: flag(cfg, "nesterov"), WeightDecay: num(cfg, "weight_decay", 0)}, groups...)
+			Nesterov: cfgFlag(cfg, "nesterov"), WeightDecay: num(cfg, "weight_decay", 0)}, groups...)
 	case "adam", "adamw":
 		b1, b2 := betas(cfg)
 		wdDefault := 0.0
@@ -88,7 +88,7 @@ func buildCase(c optimCase) (Optimizer, map[string]*nn.Param, error) {
 			wdDefault = 1e-2
 		}
 		ac := AdamConfig{LR: lr, Beta1: b1, Beta2: b2, Eps: num(cfg, "eps", 1e-8),
-			WeightDecay: num(cfg, "weight_decay", wdDefault), AMSGrad: flag(cfg, "amsgrad")}
+			WeightDecay: num(cfg, "weight_decay", wdDefault), AMSGrad: cfgFlag(cfg, "amsgrad")}
 		if c.Kind == "adam" {
 			opt, err = NewAdam(ac, groups...)
 		} else {
@@ -97,7 +97,7 @@ func buildCase(c optimCase) (Optimizer, map[string]*nn.Param, error) {
 	case "rmsprop":
 		opt, err = NewRMSprop(RMSpropConfig{LR: lr, Alpha: num(cfg, "alpha", 0.99), Eps: num(cfg, "eps", 1e-8),
 			WeightDecay: num(cfg, "weight_decay", 0), Momentum: num(cfg, "momentum", 0),
-			Centered: flag(cfg, "centered")}, groups...)
+			Centered: cfgFlag(cfg, "centered")}, groups...)
 	default:
 		err = fmt.Errorf("unknown kind %q", c.Kind)
 	}
