@@ -80,32 +80,49 @@ var parityBuilders = map[string]func(t *testing.T, c *parityCase) parityLayer{
 	"DepthwiseConv2D": buildDepthwise,
 	"Dense":           buildDense,
 	"BatchNorm":       buildBatchNorm,
-	"ReLU":            activation(func(*parityCase) nn.Layer { return nn.NewReLU("relu") }),
-	"ReLU6":           activation(func(*parityCase) nn.Layer { return nn.NewReLU6("relu6") }),
-	"LeakyReLU": activation(func(c *parityCase) nn.Layer {
+	"ReLU":            noParams(func(*parityCase) nn.Layer { return nn.NewReLU("relu") }),
+	"ReLU6":           noParams(func(*parityCase) nn.Layer { return nn.NewReLU6("relu6") }),
+	"LeakyReLU": noParams(func(c *parityCase) nn.Layer {
 		return nn.NewLeakyReLU("leaky_relu", float32(c.num("alpha")))
 	}),
-	"Sigmoid":   activation(func(*parityCase) nn.Layer { return nn.NewSigmoid("sigmoid") }),
-	"SiLU":      activation(func(*parityCase) nn.Layer { return nn.NewSwish("silu") }),
-	"Hardswish": activation(func(*parityCase) nn.Layer { return nn.NewHardSwish("hardswish") }),
-	"Hardsigmoid": activation(func(*parityCase) nn.Layer {
+	"Sigmoid":   noParams(func(*parityCase) nn.Layer { return nn.NewSigmoid("sigmoid") }),
+	"SiLU":      noParams(func(*parityCase) nn.Layer { return nn.NewSwish("silu") }),
+	"Hardswish": noParams(func(*parityCase) nn.Layer { return nn.NewHardSwish("hardswish") }),
+	"Hardsigmoid": noParams(func(*parityCase) nn.Layer {
 		return nn.NewHardSigmoid("hardsigmoid", nn.HardSigmoidTorch, 0.5)
 	}),
-	"Softmax": activation(func(*parityCase) nn.Layer { return nn.NewSoftmax("softmax") }),
+	"Softmax": noParams(func(*parityCase) nn.Layer { return nn.NewSoftmax("softmax") }),
+	"MaxPool": buildPool,
+	"AvgPool": buildPool,
+	"GlobalAvgPool": noParams(func(*parityCase) nn.Layer {
+		return nn.NewGlobalAvgPool("global_avgpool", true) // AdaptiveAvgPool2d(1) keeps 1x1
+	}),
+	"ZeroPad2d": func(t *testing.T, c *parityCase) parityLayer {
+		p := c.ints("padding")
+		l, err := nn.NewZeroPadding2D(c.name, p[0], p[1], p[2], p[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return withParams(l, nil)
+	},
+	"Flatten": noParams(func(c *parityCase) nn.Layer { return nn.NewFlatten(c.name) }),
+	"Dropout": func(t *testing.T, c *parityCase) parityLayer {
+		l, err := nn.NewDropout(c.name, c.num("rate"), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := withParams(l, nil)
+		pl.training = c.bool("training")
+		return pl
+	},
+	"Add":    noParams(func(c *parityCase) nn.Layer { return nn.NewAdd(c.name) }),
+	"Mul":    noParams(func(c *parityCase) nn.Layer { return nn.NewMultiply(c.name) }),
+	"Concat": noParams(func(c *parityCase) nn.Layer { return nn.NewConcat(c.name) }),
 }
 
 // parityPending lists fixture kinds whose Graft layer does not exist yet;
 // their cases are skipped, and any other unknown kind fails.
 var parityPending = map[string]string{
-	"MaxPool":           "no pooling layer in nn yet",
-	"AvgPool":           "no pooling layer in nn yet",
-	"GlobalAvgPool":     "no pooling layer in nn yet",
-	"ZeroPad2d":         "no ZeroPadding layer in nn yet",
-	"Flatten":           "no Flatten layer in nn yet",
-	"Dropout":           "no Dropout layer in nn yet",
-	"Add":               "no Add layer in nn yet",
-	"Mul":               "no Mul layer in nn yet",
-	"Concat":            "no Concat layer in nn yet",
 	"CrossEntropyLoss":  "no losses in nn yet",
 	"BCEWithLogitsLoss": "no losses in nn yet",
 }
@@ -185,6 +202,13 @@ func runLayerParity(t *testing.T, c *parityCase, pl parityLayer) {
 	compareParity(t, "y", y, c.get(t, "y"))
 	for name, p := range pl.state {
 		compareParity(t, "after/"+name, p.Value, c.get(t, "after/"+name))
+	}
+	if !pl.training {
+		// Graft keeps nothing for Backward after an inference Forward, so
+		// only the forward pass is compared; the fixture's gradient must
+		// then be the identity PyTorch computes for an eval-mode Dropout.
+		compareParity(t, "grad/x (identity)", c.get(t, "dy"), c.get(t, "grad/x"))
+		return
 	}
 	grads, err := pl.layer.Backward(c.get(t, "dy").Clone(), true)
 	if err != nil {
@@ -296,6 +320,23 @@ func buildDepthwise(t *testing.T, c *parityCase) parityLayer {
 	return withParams(l, map[string]*nn.Param{"kernel": l.Kernel, "bias": l.Bias})
 }
 
+func buildPool(t *testing.T, c *parityCase) parityLayer {
+	k, p := c.ints("kernel"), c.int("padding")
+	cfg := nn.Pool2DConfig{PoolH: k[0], PoolW: k[1], StrideH: c.int("stride"), StrideW: c.int("stride"),
+		Padding: nn.PadSymmetric(p, p), CountIncludePad: c.bool("count_include_pad")}
+	var l nn.Layer
+	var err error
+	if c.kind == "MaxPool" {
+		l, err = nn.NewMaxPool2D(c.name, cfg)
+	} else {
+		l, err = nn.NewAvgPool2D(c.name, cfg)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withParams(l, nil)
+}
+
 func buildDense(t *testing.T, c *parityCase) parityLayer {
 	l, err := nn.NewDense(c.name, nn.DenseConfig{In: c.int("in"), Out: c.int("out"), NoBias: !c.bool("bias")})
 	if err != nil {
@@ -321,7 +362,8 @@ func buildBatchNorm(t *testing.T, c *parityCase) parityLayer {
 	return pl
 }
 
-func activation(make func(*parityCase) nn.Layer) func(*testing.T, *parityCase) parityLayer {
+// noParams builds a layer without parameters.
+func noParams(make func(*parityCase) nn.Layer) func(*testing.T, *parityCase) parityLayer {
 	return func(_ *testing.T, c *parityCase) parityLayer {
 		return withParams(make(c), nil)
 	}
