@@ -1,0 +1,173 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/graft-ml/graft/tensor"
+)
+
+// maxElements bounds one tensor constant, so a corrupt header cannot make the
+// importer allocate without limit.
+const maxElements = 1 << 31
+
+// Float32 converts a tensor constant to a float32 tensor of its shape.
+func (t *TensorProto) Float32() (*tensor.Tensor, error) {
+	if t.External {
+		return nil, fmt.Errorf("tensor %s: external data files are not supported", t.Name)
+	}
+	shape := make([]int, len(t.Dims))
+	n := int64(1)
+	for i, d := range t.Dims {
+		if d < 0 || d > maxElements {
+			return nil, fmt.Errorf("tensor %s: bad dimension %d", t.Name, d)
+		}
+		shape[i] = int(d)
+		n *= d
+		if n > maxElements {
+			return nil, fmt.Errorf("tensor %s: %v has too many elements", t.Name, t.Dims)
+		}
+	}
+	out := make([]float32, n)
+	if t.RawData != nil {
+		size := elemSize(t.DataType)
+		if size == 0 {
+			return nil, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
+		}
+		if int64(len(t.RawData)) != n*int64(size) {
+			return nil, fmt.Errorf("tensor %s: %d raw bytes for shape %v of type %d (want %d)", t.Name, len(t.RawData), t.Dims, t.DataType, n*int64(size))
+		}
+		for i := range out {
+			out[i] = decodeRaw(t.DataType, t.RawData[i*size:])
+		}
+	} else {
+		var got int
+		switch t.DataType {
+		case TypeFloat:
+			got = copy(out, t.FloatData)
+			if len(t.FloatData) != len(out) {
+				got = -len(t.FloatData)
+			}
+		case TypeDouble:
+			got = len(t.DoubleData)
+			for i := 0; i < len(out) && i < len(t.DoubleData); i++ {
+				out[i] = float32(t.DoubleData[i])
+			}
+		case TypeInt64:
+			got = len(t.Int64Data)
+			for i := 0; i < len(out) && i < len(t.Int64Data); i++ {
+				out[i] = float32(t.Int64Data[i])
+			}
+		case TypeInt32, TypeInt16, TypeInt8, TypeUint8, TypeUint16, TypeBool:
+			got = len(t.Int32Data)
+			for i := 0; i < len(out) && i < len(t.Int32Data); i++ {
+				out[i] = float32(t.Int32Data[i])
+			}
+		case TypeFloat16:
+			got = len(t.Int32Data)
+			for i := 0; i < len(out) && i < len(t.Int32Data); i++ {
+				out[i] = halfToFloat(uint16(t.Int32Data[i]))
+			}
+		default:
+			return nil, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
+		}
+		if got < 0 {
+			got = -got
+		}
+		if got != len(out) {
+			return nil, fmt.Errorf("tensor %s: %d values for shape %v", t.Name, got, t.Dims)
+		}
+	}
+	return &tensor.Tensor{Shape: shape, Data: out}, nil
+}
+
+// Int64s returns an integer constant's values (shapes, axes, pads).
+func (t *TensorProto) Int64s() ([]int64, error) {
+	switch {
+	case t.DataType == TypeInt64 && t.RawData != nil:
+		if len(t.RawData)%8 != 0 {
+			return nil, fmt.Errorf("tensor %s: %d raw bytes of int64", t.Name, len(t.RawData))
+		}
+		out := make([]int64, len(t.RawData)/8)
+		for i := range out {
+			out[i] = int64(binary.LittleEndian.Uint64(t.RawData[8*i:]))
+		}
+		return out, nil
+	case t.DataType == TypeInt64:
+		return append([]int64(nil), t.Int64Data...), nil
+	}
+	f, err := t.Float32()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(f.Data))
+	for i, v := range f.Data {
+		out[i] = int64(v)
+	}
+	return out, nil
+}
+
+func elemSize(dt int64) int {
+	switch dt {
+	case TypeDouble, TypeInt64, TypeUint64:
+		return 8
+	case TypeFloat, TypeInt32, TypeUint32:
+		return 4
+	case TypeFloat16, TypeBFloat16, TypeInt16, TypeUint16:
+		return 2
+	case TypeInt8, TypeUint8, TypeBool:
+		return 1
+	}
+	return 0
+}
+
+func decodeRaw(dt int64, b []byte) float32 {
+	switch dt {
+	case TypeFloat:
+		return math.Float32frombits(binary.LittleEndian.Uint32(b))
+	case TypeDouble:
+		return float32(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	case TypeFloat16:
+		return halfToFloat(binary.LittleEndian.Uint16(b))
+	case TypeBFloat16:
+		return math.Float32frombits(uint32(binary.LittleEndian.Uint16(b)) << 16)
+	case TypeInt64:
+		return float32(int64(binary.LittleEndian.Uint64(b)))
+	case TypeUint64:
+		return float32(binary.LittleEndian.Uint64(b))
+	case TypeInt32:
+		return float32(int32(binary.LittleEndian.Uint32(b)))
+	case TypeUint32:
+		return float32(binary.LittleEndian.Uint32(b))
+	case TypeInt16:
+		return float32(int16(binary.LittleEndian.Uint16(b)))
+	case TypeUint16:
+		return float32(binary.LittleEndian.Uint16(b))
+	case TypeInt8:
+		return float32(int8(b[0]))
+	case TypeUint8, TypeBool:
+		return float32(b[0])
+	}
+	return 0
+}
+
+func halfToFloat(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0 && mant == 0:
+		return math.Float32frombits(sign)
+	case exp == 0:
+		for mant&0x400 == 0 {
+			mant <<= 1
+			exp--
+		}
+		exp++
+		mant &= 0x3ff
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	}
+	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+}
