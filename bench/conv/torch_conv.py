@@ -1,0 +1,92 @@
+"""Times PyTorch's conv2d forward, backward-data and backward-filter at the
+ResNet-50 shapes of compute.BenchmarkConv and prints them beside Graft's
+numbers, read from `go test -bench` output.
+
+Usage: torch_conv.py GO_BENCH_OUTPUT   (run.sh passes it; see run.sh)
+"""
+import re
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+
+# name, batch, size, in, out, kernel, pad (matching compute/conv_bench_test.go)
+SHAPES = [
+    ("3x3_64-64_56", 32, 56, 64, 64, 3, 1),
+    ("1x1_64-256_56", 32, 56, 64, 256, 1, 0),
+    ("1x1_256-64_56", 32, 56, 256, 64, 1, 0),
+    ("3x3_128-128_28", 32, 28, 128, 128, 3, 1),
+    ("3x3_256-256_14", 32, 14, 256, 256, 3, 1),
+    ("3x3_512-512_7", 32, 7, 512, 512, 3, 1),
+    ("1x1_512-2048_7", 32, 7, 512, 2048, 1, 0),
+]
+PASSES = ["forward", "backward-data", "backward-filter"]
+
+
+def best_time(fn, reps=5):
+    fn()  # warm up: primitive creation, allocation
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def torch_times(n, hw, cin, cout, k, pad, memory_format):
+    x = torch.randn(n, cin, hw, hw).contiguous(memory_format=memory_format).requires_grad_()
+    w = torch.randn(cout, cin, k, k).contiguous(memory_format=memory_format).requires_grad_()
+    y = F.conv2d(x, w, padding=pad)
+    dy = torch.randn_like(y).contiguous(memory_format=memory_format)
+
+    def forward():
+        with torch.no_grad():
+            F.conv2d(x, w, padding=pad)
+
+    def backward_data():
+        torch.autograd.grad(y, x, dy, retain_graph=True)
+
+    def backward_filter():
+        torch.autograd.grad(y, w, dy, retain_graph=True)
+
+    return [best_time(forward), best_time(backward_data), best_time(backward_filter)]
+
+
+def graft_times(path):
+    """Best ns/op per (shape, pass) from go test -bench output, in seconds."""
+    times = {}
+    pat = re.compile(r"^BenchmarkConv/([^/]+)/([a-z-]+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op")
+    with open(path) as f:
+        for line in f:
+            m = pat.match(line)
+            if m:
+                key = (m.group(1), m.group(2))
+                times[key] = min(times.get(key, float("inf")), float(m.group(3)) / 1e9)
+    return times
+
+
+def main():
+    graft = graft_times(sys.argv[1])
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          "best of NCHW and channels_last per pass")
+    print(f"{'shape':16} {'pass':16} {'graft ms':>9} {'torch ms':>9} {'layout':>13} "
+          f"{'graft/torch':>11} {'graft GFLOP/s':>13}")
+    for name, n, hw, cin, cout, k, pad in SHAPES:
+        nchw = torch_times(n, hw, cin, cout, k, pad, torch.contiguous_format)
+        nhwc = torch_times(n, hw, cin, cout, k, pad, torch.channels_last)
+        flops = 2.0 * n * hw * hw * cout * cin * k * k
+        for i, pname in enumerate(PASSES):
+            t, layout = min((nchw[i], "NCHW"), (nhwc[i], "channels_last"))
+            g = graft.get((name, pname))
+            if g is None:
+                print(f"{name:16} {pname:16} {'-':>9} {t*1e3:9.2f} {layout:>13}")
+                continue
+            print(f"{name:16} {pname:16} {g*1e3:9.2f} {t*1e3:9.2f} {layout:>13} "
+                  f"{g/t:11.2f} {flops/g/1e9:13.1f}")
+
+
+if __name__ == "__main__":
+    main()
