@@ -19,8 +19,9 @@ permuted), depthwise kernels [KH, KW, C, M], Dense kernels [in, out]
   grad/x, grad/x1 ...  input gradients
   grad/<param>         parameter gradients
   after/<state>        running statistics after a training forward
-  labels, weight       loss targets and class weights (losses take
-                       dy = 1: grad/x is d loss / d logits)
+  labels, weight,      loss targets (class indices or probabilities),
+  pos_weight           class weights, BCE positive weights (losses take
+                       dy = 1: grad/x is d loss / d logits; y is a scalar)
 
 The metadata holds "kind" and "config" (JSON) so the Go test builds the
 layer without repeating the numbers. Inputs are rounded to float32 first and
@@ -249,13 +250,23 @@ def loss_cases():
         if w is not None:
             tensors.append(("weight", w))
         write(name, "CrossEntropyLoss", {"label_smoothing": smoothing, "weighted": w is not None}, tensors)
+    # Probability targets (rows summing to one) with smoothing.
     logits = rand(n, k, scale=2.0).requires_grad_(True)
-    targets = f32(torch.rand(n, k, dtype=torch.float64))
-    targets[:, :2] = targets[:, :2].round()  # hard and soft targets
-    loss = F.binary_cross_entropy_with_logits(logits, targets)
+    probs = f32(torch.softmax(torch.randn(n, k, dtype=torch.float64), dim=1))
+    loss = F.cross_entropy(logits, probs, label_smoothing=0.1)
     loss.backward()
-    write("bce_with_logits", "BCEWithLogitsLoss", {},
-          [("x", logits), ("labels", targets), ("y", loss), ("grad/x", logits.grad)])
+    write("cross_entropy_probs_smoothing", "CrossEntropyLoss", {"label_smoothing": 0.1, "weighted": False},
+          [("x", logits), ("labels", probs), ("y", loss), ("grad/x", logits.grad)])
+    for name, pw in [("bce_with_logits", None), ("bce_with_logits_pos_weight", f32(0.5 + 2 * torch.rand(k, dtype=torch.float64)))]:
+        logits = rand(n, k, scale=2.0).requires_grad_(True)
+        targets = f32(torch.rand(n, k, dtype=torch.float64))
+        targets[:, :2] = targets[:, :2].round()  # hard and soft targets
+        loss = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pw)
+        loss.backward()
+        tensors = [("x", logits), ("labels", targets), ("y", loss), ("grad/x", logits.grad)]
+        if pw is not None:
+            tensors.append(("pos_weight", pw))
+        write(name, "BCEWithLogitsLoss", {}, tensors)
 
 
 def main():
