@@ -227,8 +227,12 @@ func (t table) str(i int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("field %d: string length: %w", i, err)
 	}
-	if err := t.buf.check(p+4, int(n)); err != nil {
+	// The string and its terminating zero byte must both be inside.
+	if err := t.buf.check(p+4, int(n)+1); err != nil {
 		return "", fmt.Errorf("field %d: string of %d bytes: %w", i, n, err)
+	}
+	if t.buf[p+4+int(n)] != 0 {
+		return "", fmt.Errorf("field %d: string of %d bytes lacks its terminating zero", i, n)
 	}
 	return string(t.buf[p+4 : p+4+int(n)]), nil
 }

@@ -144,7 +144,13 @@ func (b *planBuilder) activation(op *Operator, k int) (int, error) {
 		return 0, fmt.Errorf("input %d is missing", k)
 	}
 	idx := op.Inputs[k]
-	if !b.produced[idx] {
+	if b.produced[idx] {
+		for _, d := range b.sg.Tensors[idx].Shape {
+			if d < 1 {
+				return 0, fmt.Errorf("input %d %q has shape %v; every dimension must be positive", k, b.sg.Tensors[idx].Name, b.sg.Tensors[idx].Shape)
+			}
+		}
+	} else {
 		t := b.sg.Tensors[idx]
 		if t.Data != nil || b.consts[idx] != nil {
 			return 0, fmt.Errorf("input %d %q is a constant where an activation is expected", k, t.Name)
