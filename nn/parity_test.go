@@ -122,9 +122,28 @@ var parityBuilders = map[string]func(t *testing.T, c *parityCase) parityLayer{
 
 // parityPending lists fixture kinds whose Graft layer does not exist yet;
 // their cases are skipped, and any other unknown kind fails.
-var parityPending = map[string]string{
-	"CrossEntropyLoss":  "no losses in nn yet",
-	"BCEWithLogitsLoss": "no losses in nn yet",
+var parityPending = map[string]string{}
+
+// parityLosses build the Graft loss for each loss fixture kind.
+var parityLosses = map[string]func(t *testing.T, c *parityCase) nn.Loss{
+	"CrossEntropyLoss": func(t *testing.T, c *parityCase) nn.Loss {
+		cfg := nn.CrossEntropyConfig{LabelSmoothing: c.num("label_smoothing")}
+		if c.bool("weighted") {
+			cfg.ClassWeights = c.get(t, "weight").Data
+		}
+		l, err := nn.NewSoftmaxCrossEntropy(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	},
+	"BCEWithLogitsLoss": func(t *testing.T, c *parityCase) nn.Loss {
+		var pw []float32
+		if c.has("pos_weight") {
+			pw = c.get(t, "pos_weight").Data
+		}
+		return nn.NewBinaryCrossEntropy(pw)
+	},
 }
 
 func TestPyTorchParity(t *testing.T) {
@@ -143,6 +162,10 @@ func TestPyTorchParity(t *testing.T) {
 			kinds[c.kind] = true
 			if why, ok := parityPending[c.kind]; ok {
 				t.Skipf("%s: %s", c.kind, why)
+			}
+			if build, ok := parityLosses[c.kind]; ok {
+				runLossParity(t, c, build(t, c))
+				return
 			}
 			build, ok := parityBuilders[c.kind]
 			if !ok {
@@ -227,6 +250,26 @@ func runLayerParity(t *testing.T, c *parityCase, pl parityLayer) {
 		}
 		compareParity(t, "grad/"+name, p.Grad, c.get(t, "grad/"+name))
 	}
+	for _, n := range c.file.Names() {
+		if !c.used[n] {
+			t.Errorf("fixture tensor %q was not checked", n)
+		}
+	}
+}
+
+// runLossParity compares a loss's value and its gradient with respect to
+// the logits (PyTorch's for an upstream gradient of 1).
+func runLossParity(t *testing.T, c *parityCase, l nn.Loss) {
+	loss, err := l.Forward(c.get(t, "x").Clone(), c.get(t, "labels").Clone())
+	if err != nil {
+		t.Fatalf("forward: %v", err)
+	}
+	compareParity(t, "y", &tensor.Tensor{Shape: []int{}, Data: []float32{float32(loss)}}, c.get(t, "y"))
+	g, err := l.Backward()
+	if err != nil {
+		t.Fatalf("backward: %v", err)
+	}
+	compareParity(t, "grad/x", g, c.get(t, "grad/x"))
 	for _, n := range c.file.Names() {
 		if !c.used[n] {
 			t.Errorf("fixture tensor %q was not checked", n)
