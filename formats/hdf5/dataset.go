@@ -1,0 +1,163 @@
+package hdf5
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Dataset is an HDF5 dataset: an n-dimensional array of one datatype.
+type Dataset struct {
+	node
+	dt      *datatype
+	space   *dataspace
+	layout  *layout
+	filters []filter
+	fill    []byte
+}
+
+func newDataset(n node) (*Dataset, error) {
+	f := n.f
+	ds := &Dataset{node: n}
+	get := func(typ uint16, what string) ([]byte, error) {
+		m := n.hdr.find(typ)
+		if m == nil {
+			return nil, fmt.Errorf("dataset lacks a %s message", what)
+		}
+		return f.resolveShared(m, 0)
+	}
+	b, err := get(msgDatatype, "datatype")
+	if err != nil {
+		return nil, err
+	}
+	if ds.dt, err = parseDatatype(b); err != nil {
+		return nil, err
+	}
+	if b, err = get(msgDataspace, "dataspace"); err != nil {
+		return nil, err
+	}
+	if ds.space, err = f.parseDataspace(b); err != nil {
+		return nil, err
+	}
+	if b, err = get(msgLayout, "layout"); err != nil {
+		return nil, err
+	}
+	if ds.layout, err = f.parseLayout(b); err != nil {
+		return nil, err
+	}
+	if ds.layout.class == layoutChunked && len(ds.layout.chunk) != len(ds.space.dims) {
+		return nil, fmt.Errorf("chunk rank %d differs from dataset rank %d", len(ds.layout.chunk), len(ds.space.dims))
+	}
+	if m := n.hdr.find(msgFilters); m != nil {
+		if ds.filters, err = f.parseFilters(m.data); err != nil {
+			return nil, err
+		}
+	}
+	if ds.fill, err = f.parseFill(n.hdr); err != nil {
+		return nil, err
+	}
+	if ds.fill != nil && len(ds.fill) != int(ds.dt.size) {
+		ds.fill = nil // a fill value of another size cannot be broadcast; keep zeros
+	}
+	return ds, nil
+}
+
+// Shape returns the dataset's dimensions; a scalar has none.
+func (ds *Dataset) Shape() []int { return intDims(ds.space.dims) }
+
+// Type returns a short description of the stored datatype, such as
+// "float32le", "float16be" or "int64le".
+func (ds *Dataset) Type() string { return ds.dt.String() }
+
+// ReadFloat32 reads the whole dataset converted to float32, in row-major order.
+// Floats of 16, 32 and 64 bits and integers of 8 to 64 bits convert.
+func (ds *Dataset) ReadFloat32() ([]float32, error) {
+	raw, n, err := ds.readRaw()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, n)
+	if err := convertFloat32(out, raw, ds.dt); err != nil {
+		return nil, ds.f.wrap(ds.path, err)
+	}
+	return out, nil
+}
+
+// ReadFloat64 reads the whole dataset converted to float64, in row-major order.
+func (ds *Dataset) ReadFloat64() ([]float64, error) {
+	raw, n, err := ds.readRaw()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, n)
+	if err := convertFloat64(out, raw, ds.dt); err != nil {
+		return nil, ds.f.wrap(ds.path, err)
+	}
+	return out, nil
+}
+
+// readRaw returns the dataset's bytes in its stored type and the element count.
+func (ds *Dataset) readRaw() ([]byte, int, error) {
+	raw, n, err := ds.readRawErr()
+	if err != nil {
+		return nil, 0, ds.f.wrap(ds.path, err)
+	}
+	return raw, n, nil
+}
+
+func (ds *Dataset) readRawErr() ([]byte, int, error) {
+	f := ds.f
+	limit := uint64(f.opts.MaxDatasetBytes)
+	esz := uint64(ds.dt.size)
+	count, err := ds.space.count(limit / esz)
+	if err != nil {
+		return nil, 0, err
+	}
+	nbytes := count * esz
+	if _, err := numericType(ds.dt); err != nil {
+		return nil, 0, err
+	}
+	l := ds.layout
+	switch l.class {
+	case layoutCompact:
+		if uint64(len(l.compact)) < nbytes {
+			return nil, 0, fmt.Errorf("compact data of %d bytes, want %d", len(l.compact), nbytes)
+		}
+		return l.compact[:nbytes], int(count), nil
+	case layoutContiguous:
+		if l.addr == undefAddr {
+			return ds.filled(nbytes), int(count), nil
+		}
+		if l.size != 0 && l.size < nbytes {
+			return nil, 0, fmt.Errorf("contiguous storage of %d bytes, want %d", l.size, nbytes)
+		}
+		b, err := f.readAt(l.addr, nbytes)
+		if err != nil {
+			return nil, 0, fmt.Errorf("contiguous data: %w", err)
+		}
+		return b, int(count), nil
+	case layoutChunked:
+		if len(ds.space.dims) == 0 {
+			return nil, 0, errors.New("chunked scalar dataset")
+		}
+		buf := ds.filled(nbytes)
+		if count == 0 {
+			return buf, 0, nil
+		}
+		if err := ds.readChunks(buf); err != nil {
+			return nil, 0, err
+		}
+		return buf, int(count), nil
+	}
+	return nil, 0, fmt.Errorf("layout class %d is not supported", l.class)
+}
+
+// filled returns n bytes holding the fill value (zeros by default).
+func (ds *Dataset) filled(n uint64) []byte {
+	b := make([]byte, n)
+	if ds.fill != nil {
+		for i := uint64(0); i+uint64(len(ds.fill)) <= n; i += uint64(len(ds.fill)) {
+			copy(b[i:], ds.fill)
+		}
+	}
+	return b
+}
