@@ -366,7 +366,7 @@ func buildDepthwise(t *testing.T, c *parityCase) parityLayer {
 func buildPool(t *testing.T, c *parityCase) parityLayer {
 	k, p := c.ints("kernel"), c.int("padding")
 	cfg := nn.Pool2DConfig{PoolH: k[0], PoolW: k[1], StrideH: c.int("stride"), StrideW: c.int("stride"),
-		Padding: nn.PadSymmetric(p, p), CountIncludePad: c.bool("count_include_pad")}
+		Padding: nn.PadSymmetric(p, p), CountIncludePad: c.bool("count_include_pad"), CeilMode: c.bool("ceil_mode")}
 	var l nn.Layer
 	var err error
 	if c.kind == "MaxPool" {
@@ -436,4 +436,40 @@ func TestParityFixturesCoverParams(t *testing.T) {
 	if !slices.Equal(names, []string{"bias", "kernel"}) || len(pl.layer.Params()) != 2 {
 		t.Fatalf("conv parameters %v / %d", names, len(pl.layer.Params()))
 	}
+}
+
+// TestBatchNormFrozenMatchesPyTorchEval runs the eval-mode fixture with a
+// frozen BatchNorm: the same output and input gradient, no gradient for
+// gamma and beta, and running statistics left alone.
+func TestBatchNormFrozenMatchesPyTorchEval(t *testing.T) {
+	c := loadParityCase(t, "testdata/parity/batchnorm_eval.safetensors", "batchnorm_eval")
+	pl := buildBatchNorm(t, c)
+	bn := pl.layer.(*nn.BatchNorm)
+	bn.SetFrozen(true)
+	for name, p := range pl.params {
+		loadInto(t, p, c.get(t, name))
+	}
+	for name, p := range pl.state {
+		loadInto(t, p, c.get(t, name))
+	}
+	y, err := bn.Forward([]*tensor.Tensor{c.get(t, "x").Clone()}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareParity(t, "y", y, c.get(t, "y"))
+	grads, err := bn.Backward(c.get(t, "dy").Clone(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(grads) != 1 {
+		t.Fatalf("%d input gradients", len(grads))
+	}
+	compareParity(t, "grad/x", grads[0], c.get(t, "grad/x"))
+	for _, p := range bn.Params() {
+		if p.Trainable || p.Grad != nil {
+			t.Errorf("%s: trainable %v, gradient %v in a frozen BatchNorm", p.Name, p.Trainable, p.Grad)
+		}
+	}
+	compareParity(t, "moving_mean", bn.MovingMean.Value, c.get(t, "after/moving_mean"))
+	compareParity(t, "moving_variance", bn.MovingVariance.Value, c.get(t, "after/moving_variance"))
 }

@@ -201,15 +201,24 @@ def softmax_cases():
 
 
 def pool_cases():
-    for name, k, s, p in [("maxpool_2x2", 2, 2, 0), ("maxpool_3x3_s2_p1", 3, 2, 1), ("maxpool_3x3_s1_p1", 3, 1, 1),
-                          ("maxpool_2x3_s1", (2, 3), 1, 0)]:
+    for name, k, s, p, ceil in [("maxpool_2x2", 2, 2, 0, False), ("maxpool_3x3_s2_p1", 3, 2, 1, False),
+                                ("maxpool_3x3_s1_p1", 3, 1, 1, False), ("maxpool_2x3_s1", (2, 3), 1, 0, False),
+                                ("maxpool_3x3_s2_ceil", 3, 2, 0, True)]:
         kk = list(k) if isinstance(k, tuple) else [k, k]
-        image_case(name, "MaxPool", {"kernel": kk, "stride": s, "padding": p},
-                   lambda x, k=k, s=s, p=p: F.max_pool2d(x, k, s, p), [rand(2, 3, 7, 8)], {})
-    for name, k, s, p, incl in [("avgpool_2x2", 2, 2, 0, True), ("avgpool_3x3_s2_p1_incl", 3, 2, 1, True),
-                                ("avgpool_3x3_s2_p1_excl", 3, 2, 1, False), ("avgpool_3x3_s1_p1_excl", 3, 1, 1, False)]:
-        image_case(name, "AvgPool", {"kernel": [k, k], "stride": s, "padding": p, "count_include_pad": incl},
-                   lambda x, k=k, s=s, p=p, incl=incl: F.avg_pool2d(x, k, s, p, count_include_pad=incl),
+        image_case(name, "MaxPool", {"kernel": kk, "stride": s, "padding": p, "ceil_mode": ceil},
+                   lambda x, k=k, s=s, p=p, ceil=ceil: F.max_pool2d(x, k, s, p, ceil_mode=ceil), [rand(2, 3, 7, 8)], {})
+    for name, k, s, p, incl, ceil in [("avgpool_2x2", 2, 2, 0, True, False),
+                                      ("avgpool_3x3_s2_p1_incl", 3, 2, 1, True, False),
+                                      ("avgpool_3x3_s2_p1_excl", 3, 2, 1, False, False),
+                                      ("avgpool_3x3_s1_p1_excl", 3, 1, 1, False, False),
+                                      # ceil mode: PyTorch divides the last window by the part
+                                      # inside the padded image (incl) or the image (excl).
+                                      ("avgpool_3x3_s2_p1_ceil_incl", 3, 2, 1, True, True),
+                                      ("avgpool_2x2_ceil_excl", 2, 2, 0, False, True)]:
+        image_case(name, "AvgPool", {"kernel": [k, k], "stride": s, "padding": p, "count_include_pad": incl,
+                                     "ceil_mode": ceil},
+                   lambda x, k=k, s=s, p=p, incl=incl, ceil=ceil: F.avg_pool2d(x, k, s, p, ceil_mode=ceil,
+                                                                              count_include_pad=incl),
                    [rand(2, 3, 7, 8)], {})
     # AdaptiveAvgPool2d(1): stored as [N, 1, 1, C] (NHWC of PyTorch's output).
     image_case("global_avgpool", "GlobalAvgPool", {}, lambda x: F.adaptive_avg_pool2d(x, 1), [rand(2, 4, 5, 3)], {})
