@@ -7,22 +7,22 @@ package compute
 // gemmKernel14x32AVX512 computes a 14×32 tile; see gemmKernel.fn.
 //
 //go:noescape
-func gemmKernel14x32AVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func gemmKernel14x32AVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // gemmKernel6x16AVX2 computes a 6×16 tile; see gemmKernel.fn.
 //
 //go:noescape
-func gemmKernel6x16AVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func gemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // asmGemmKernels returns the assembly kernels this CPU can run, best first.
 func asmGemmKernels() []*gemmKernel {
 	var ks []*gemmKernel
 	if DetectedCPU.AVX512F {
-		ks = append(ks, &gemmKernel{name: "avx512-14x32", mr: 14, nr: 32, mc: 14 * 24, kc: 256, nc: 2048,
+		ks = append(ks, &gemmKernel{name: "avx512-14x32", mr: 14, nr: 32, mc: 14 * 40, kc: 256, nc: 512,
 			fn: gemmKernel14x32AVX512})
 	}
 	if DetectedCPU.AVX2 {
-		ks = append(ks, &gemmKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 6 * 24, kc: 256, nc: 2048,
+		ks = append(ks, &gemmKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 6 * 64, kc: 256, nc: 512,
 			fn: gemmKernel6x16AVX2})
 	}
 	return ks

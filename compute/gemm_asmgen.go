@@ -4,13 +4,14 @@
 // Run it with `go generate ./compute/` (or `go run gemm_asmgen.go` inside
 // compute/) after changing it; the output is committed.
 //
-// Every kernel computes one MR×NR tile of C from packed panels:
+// Every kernel computes one MR×NR tile of C from strided panels:
 //
-//	C[i][j] = alpha * sum_p A[p*MR+i] * B[p*NR+j] + beta*C[i][j]
+//	C[i][j] = alpha * sum_p A[i*rsa+p*csa] * B[p*ldb+j] + beta*C[i*ldc+j]
 //
-// reading C only when beta != 0. A holds MR values per k step (the packed
-// rows of op(A)), B holds NR values per k step. The A values are broadcast,
-// the B values are loaded as vectors, so the vector dimension is n.
+// reading C only when beta != 0. A packed A panel has rsa = 1, csa = MR; an
+// unpacked row-major A has rsa = lda, csa = 1. B rows hold NR contiguous
+// values (ldb = NR when packed). The A values are broadcast, the B values
+// are loaded as vectors, so the vector dimension is n.
 package main
 
 import (
@@ -59,31 +60,51 @@ func gen(w func(string, ...any), k kernel) {
 	breg := func(v int) string { return fmt.Sprintf("%s%d", k.reg, nacc+v) }
 	areg := func(i int) string { return fmt.Sprintf("%s%d", k.reg, nacc+k.nv+i%2) }
 	nr := k.nv * k.width / 4
-	aStep := k.mr * 4
-	bStep := nr * 4
+	// Row i of the A panel is at base + (i%7)*rs, base being SI for rows
+	// 0-6 and R11 for rows 7-13; R8 = rs, R9 = 3rs, R10 = 5rs.
+	addr := func(i int) string {
+		base := "SI"
+		if i >= 7 {
+			base = "R11"
+		}
+		return fmt.Sprintf([7]string{"(%s)", "(%s)(R8*1)", "(%s)(R8*2)", "(%s)(R9*1)", "(%s)(R8*4)", "(%s)(R10*1)", "(%s)(R9*2)"}[i%7], base)
+	}
 
-	step := func(s int) {
+	step := func() {
 		for v := 0; v < k.nv; v++ {
-			w("\tVMOVUPS %d(DI), %s", s*bStep+v*k.width, breg(v))
+			w("\tVMOVUPS %d(DI), %s", v*k.width, breg(v))
 		}
 		for i := 0; i < k.mr; i++ {
-			w("\tVBROADCASTSS %d(SI), %s", s*aStep+i*4, areg(i))
+			w("\tVBROADCASTSS %s, %s", addr(i), areg(i))
 			for v := 0; v < k.nv; v++ {
 				w("\tVFMADD231PS %s, %s, %s", areg(i), breg(v), acc(i, v))
 			}
 		}
+		w("\tADDQ R12, SI")
+		if k.mr > 7 {
+			w("\tADDQ R12, R11")
+		}
+		w("\tADDQ R13, DI")
 	}
 
 	w("")
-	w("// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
+	w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", k.name)
 	w("// %s", k.doc)
-	w("TEXT ·%s(SB), NOSPLIT, $0-48", k.name)
+	w("TEXT ·%s(SB), NOSPLIT, $0-72", k.name)
 	w("\tMOVQ k+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
-	w("\tMOVQ b+16(FP), DI")
-	w("\tMOVQ c+24(FP), DX")
-	w("\tMOVQ ldc+32(FP), R8")
+	w("\tMOVQ rsa+16(FP), R8")
 	w("\tSHLQ $2, R8")
+	w("\tMOVQ csa+24(FP), R12")
+	w("\tSHLQ $2, R12")
+	w("\tMOVQ b+32(FP), DI")
+	w("\tMOVQ ldb+40(FP), R13")
+	w("\tSHLQ $2, R13")
+	w("\tMOVQ c+48(FP), DX")
+	w("\tLEAQ (R8)(R8*2), R9")
+	w("\tLEAQ (R8)(R8*4), R10")
+	w("\tLEAQ (SI)(R9*2), R11")
+	w("\tADDQ R8, R11")
 	for i := 0; i < nacc; i++ {
 		r := fmt.Sprintf("%s%d", k.reg, i)
 		if k.reg == "Z" {
@@ -93,51 +114,46 @@ func gen(w func(string, ...any), k kernel) {
 		}
 	}
 	// Prefetch the C tile so its lines arrive while the loop runs.
-	w("\tMOVQ DX, R9")
+	w("\tMOVQ ldc+56(FP), AX")
+	w("\tSHLQ $2, AX")
+	w("\tMOVQ DX, BX")
 	for i := 0; i < k.mr; i++ {
-		w("\tPREFETCHT0 (R9)")
+		w("\tPREFETCHT0 (BX)")
 		if nr*4 > 64 {
-			w("\tPREFETCHT0 %d(R9)", nr*4-4)
+			w("\tPREFETCHT0 %d(BX)", nr*4-4)
 		}
-		w("\tADDQ R8, R9")
+		w("\tADDQ AX, BX")
 	}
 	w("\tMOVQ CX, BX")
 	w("\tSHRQ $%d, BX", log2(k.unroll))
 	w("\tJZ %s_tail", k.name)
 	w("%s_loop:", k.name)
 	for s := 0; s < k.unroll; s++ {
-		if s == 0 {
-			w("\tPREFETCHT0 %d(SI)", 8*aStep)
-		}
-		step(s)
+		step()
 	}
-	w("\tADDQ $%d, SI", k.unroll*aStep)
-	w("\tADDQ $%d, DI", k.unroll*bStep)
 	w("\tDECQ BX")
 	w("\tJNZ %s_loop", k.name)
 	w("%s_tail:", k.name)
 	w("\tANDQ $%d, CX", k.unroll-1)
 	w("\tJZ %s_store", k.name)
 	w("%s_tailloop:", k.name)
-	step(0)
-	w("\tADDQ $%d, SI", aStep)
-	w("\tADDQ $%d, DI", bStep)
+	step()
 	w("\tDECQ CX")
 	w("\tJNZ %s_tailloop", k.name)
 	w("%s_store:", k.name)
 	alpha, beta := breg(0), breg(1)
-	w("\tVBROADCASTSS alpha+40(FP), %s", alpha)
-	w("\tMOVL beta+44(FP), AX")
-	w("\tANDL $0x7fffffff, AX")
+	w("\tVBROADCASTSS alpha+64(FP), %s", alpha)
+	w("\tMOVL beta+68(FP), BX")
+	w("\tANDL $0x7fffffff, BX")
 	w("\tJZ %s_beta0", k.name)
-	w("\tVBROADCASTSS beta+44(FP), %s", beta)
+	w("\tVBROADCASTSS beta+68(FP), %s", beta)
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.nv; v++ {
 			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
 			w("\tVFMADD231PS %d(DX), %s, %s", v*k.width, beta, acc(i, v))
 			w("\tVMOVUPS %s, %d(DX)", acc(i, v), v*k.width)
 		}
-		w("\tADDQ R8, DX")
+		w("\tADDQ AX, DX")
 	}
 	w("\tVZEROUPPER")
 	w("\tRET")
@@ -147,7 +163,7 @@ func gen(w func(string, ...any), k kernel) {
 			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
 			w("\tVMOVUPS %s, %d(DX)", acc(i, v), v*k.width)
 		}
-		w("\tADDQ R8, DX")
+		w("\tADDQ AX, DX")
 	}
 	w("\tVZEROUPPER")
 	w("\tRET")

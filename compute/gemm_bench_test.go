@@ -49,3 +49,20 @@ func BenchmarkGemmShapes(b *testing.B) {
 
 // BenchmarkGemmKernels compares every kernel at 512³.
 func BenchmarkGemmKernels(b *testing.B) { benchGemm(b, 512, 512, 512, GemmKernelNames()) }
+
+// BenchmarkGemmMicroKernel times each micro-kernel alone on cache-resident
+// packed panels (k = 256), the ceiling the blocked driver can approach.
+func BenchmarkGemmMicroKernel(b *testing.B) {
+	const k = 256
+	for _, kern := range gemmKernels {
+		b.Run(kern.name, func(b *testing.B) {
+			a := alignedFloats(kern.mr * k)
+			bp := alignedFloats(kern.nr * k)
+			c := alignedFloats(kern.mr * kern.nr)
+			for b.Loop() {
+				kern.fn(k, &a[0], 1, kern.mr, &bp[0], kern.nr, &c[0], kern.nr, 1, 1)
+			}
+			b.ReportMetric(2*float64(kern.mr*kern.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -2,9 +2,11 @@ package compute
 
 import "unsafe"
 
-// gemmBuffers are one worker's packing buffers, 64-byte aligned.
+// gemmBuffers are one worker's packing buffers, 64-byte aligned: a and b
+// hold packed blocks, aEdge and bEdge the one partial panel of an operand
+// that is otherwise read in place, tile a partial tile of C.
 type gemmBuffers struct {
-	a, b, tile []float32
+	a, b, aEdge, bEdge, tile []float32
 }
 
 // alignedFloats returns a zeroed slice of n float32s whose first element
@@ -24,44 +26,87 @@ func (kern *gemmKernel) buffers() *gemmBuffers {
 		return v.(*gemmBuffers)
 	}
 	return &gemmBuffers{
-		a:    alignedFloats(kern.mc * kern.kc),
-		b:    alignedFloats(kern.kc * kern.nc),
-		tile: alignedFloats(kern.mr * kern.nr),
+		a:     alignedFloats(kern.mc * kern.kc),
+		b:     alignedFloats(kern.kc * kern.nc),
+		aEdge: alignedFloats(kern.mr * kern.kc),
+		bEdge: alignedFloats(kern.kc * kern.nr),
+		tile:  alignedFloats(kern.mr * kern.nr),
 	}
 }
 
+// gemmPackPolicy says whether gemmBlocked should pack A and B for an m×n×k
+// product or let the micro-kernel read them in place. Packing costs one pass
+// over the operand and pays off only when the packed block is reused many
+// times: A is reused once per nr columns of C, B once per mr rows.
+// A transposed B cannot be read in place (the kernel loads rows of B), nor
+// is a transposed A worth it (each k step would touch a new cache line);
+// rows of A whose stride is a multiple of 2 KiB would collide in the same
+// L1 sets, so those are packed too.
+func gemmPackPolicy(kern *gemmKernel, transA, transB bool, m, n, lda int) (packA, packB bool) {
+	packA = transA || n > 4*kern.nr || lda%512 == 0
+	packB = transB || m > 4*kern.mr
+	return packA, packB
+}
+
 // gemmBlocked runs C = alpha*op(A)*op(B) + beta*C on one worker with the
-// GotoBLAS loop nest: B blocks of kc×nc and A blocks of mc×kc are packed,
-// and the micro-kernel sweeps mr×nr tiles. a, b and c start at the
-// sub-problem's first element.
+// GotoBLAS loop nest: for each kc×nc block of B (packed to sit in L2) and
+// each mc×kc block of A, the micro-kernel sweeps mr×nr tiles with the A
+// micro-panel (mr×kc, in L1) in the outer loop and the B micro-panels in the
+// inner one. a, b and c start at the sub-problem's first element.
 func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := kern.buffers()
 	defer kern.pool.Put(buf)
 	mr, nr := kern.mr, kern.nr
+	packA, packB := gemmPackPolicy(kern, transA, transB, m, n, lda)
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
 			kc := min(kern.kc, k-pc)
-			packB(transB, b, ldb, pc, jc, kc, nc, nr, buf.b)
+			if packB {
+				packBPanels(transB, b, ldb, pc, jc, kc, nc, nr, buf.b)
+			} else if last := nc / nr * nr; last < nc {
+				packBPanels(false, b, ldb, pc, jc+last, kc, nc-last, nr, buf.bEdge)
+			}
 			bet := beta
 			if pc > 0 {
 				bet = 1
 			}
 			for ic := 0; ic < m; ic += kern.mc {
 				mc := min(kern.mc, m-ic)
-				packA(transA, a, lda, ic, pc, mc, kc, mr, buf.a)
-				for jr := 0; jr < nc; jr += nr {
-					cols := min(nr, nc-jr)
-					bp := &buf.b[jr*kc]
-					for ir := 0; ir < mc; ir += mr {
-						rows := min(mr, mc-ir)
-						ap := &buf.a[ir*kc]
+				if packA {
+					packAPanels(transA, a, lda, ic, pc, mc, kc, mr, buf.a)
+				}
+				for ir := 0; ir < mc; ir += mr {
+					rows := min(mr, mc-ir)
+					var ap *float32
+					rsa, csa := 1, mr
+					switch {
+					case packA:
+						ap = &buf.a[ir*kc]
+					case rows == mr:
+						ap, rsa, csa = &a[(ic+ir)*lda+pc], lda, 1
+					default:
+						packAPanels(false, a, lda, ic+ir, pc, rows, kc, mr, buf.aEdge)
+						ap = &buf.aEdge[0]
+					}
+					for jr := 0; jr < nc; jr += nr {
+						cols := min(nr, nc-jr)
+						var bp *float32
+						ldbp := nr
+						switch {
+						case packB:
+							bp = &buf.b[jr*kc]
+						case cols == nr:
+							bp, ldbp = &b[pc*ldb+jc+jr], ldb
+						default:
+							bp = &buf.bEdge[0]
+						}
 						off := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							kern.fn(kc, ap, bp, &c[off], ldc, alpha, bet)
+							kern.fn(kc, ap, rsa, csa, bp, ldbp, &c[off], ldc, alpha, bet)
 							continue
 						}
-						kern.fn(kc, ap, bp, &buf.tile[0], nr, 1, 0)
+						kern.fn(kc, ap, rsa, csa, bp, ldbp, &buf.tile[0], nr, 1, 0)
 						mergeTile(buf.tile, nr, rows, cols, alpha, bet, c[off:], ldc)
 					}
 				}

@@ -7,15 +7,17 @@ import (
 )
 
 // gemmKernel is one register-blocked micro-kernel together with the cache
-// blocking that suits it. fn computes a full mr×nr tile of C from an A panel
-// packed as kc groups of mr values and a B panel packed as kc groups of nr
-// values: C = alpha*A·B + beta*C, not reading C when beta == 0.
+// blocking that suits it. fn computes a full mr×nr tile of C = alpha*A·B +
+// beta*C over k steps, not reading C when beta == 0. Element (i, p) of the
+// A panel is a[i*rsa+p*csa] (rsa = 1, csa = mr when packed; rsa = lda,
+// csa = 1 for rows of a row-major A); row p of the B panel is the nr
+// contiguous values at b[p*ldb] (ldb = nr when packed).
 type gemmKernel struct {
 	name   string
 	mr, nr int
 	mc, kc int // rows of A and depth per packed block (multiples of mr)
 	nc     int // columns of B per packed block (multiple of nr)
-	fn     func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	fn     func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 	pool   sync.Pool // *gemmBuffers sized for this kernel
 }
 

@@ -1,9 +1,9 @@
 package compute
 
-// packA copies the mc×kc block of op(A) that starts at row i0, column p0
+// packAPanels copies the mc×kc block of op(A) that starts at row i0, column p0
 // into dst as micro-panels of mr rows: panel r holds, for each of the kc
 // steps, mr consecutive values. Rows past mc are zero.
-func packA(transA bool, a []float32, lda, i0, p0, mc, kc, mr int, dst []float32) {
+func packAPanels(transA bool, a []float32, lda, i0, p0, mc, kc, mr int, dst []float32) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		d := dst[ir*kc : ir*kc+mr*kc]
@@ -31,10 +31,10 @@ func packA(transA bool, a []float32, lda, i0, p0, mc, kc, mr int, dst []float32)
 	}
 }
 
-// packB copies the kc×nc block of op(B) that starts at row p0, column j0
+// packBPanels copies the kc×nc block of op(B) that starts at row p0, column j0
 // into dst as micro-panels of nr columns: panel j holds, for each of the kc
 // steps, nr consecutive values. Columns past nc are zero.
-func packB(transB bool, b []float32, ldb, p0, j0, kc, nc, nr int, dst []float32) {
+func packBPanels(transB bool, b []float32, ldb, p0, j0, kc, nc, nr int, dst []float32) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		d := dst[jr*kc : jr*kc+nr*kc]

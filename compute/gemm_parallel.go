@@ -6,15 +6,17 @@ package compute
 const gemmWorkVolume = 1 << 18
 
 // gemmParallel splits the product across up to Threads() workers along M
-// (or along N when M is too short), each running gemmBlocked on its own
-// rows or columns of C with its own packing buffers.
+// or N, whichever holds more micro-tiles, each running gemmBlocked on its
+// own rows or columns of C with its own packing buffers. Splitting the
+// longer side keeps each worker's share of the other operand, which every
+// worker packs for itself, small.
 func gemmParallel(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	workers := min(Threads(), max(1, m*n*k/gemmWorkVolume))
 	if workers <= 1 {
 		gemmBlocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if m >= workers*kern.mr || m >= n {
+	if m/kern.mr >= n/kern.nr {
 		grain := roundUp((m+workers-1)/workers, kern.mr)
 		ParallelFor(m, grain, func(r0, r1 int) {
 			var as []float32

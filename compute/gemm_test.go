@@ -133,7 +133,7 @@ func TestGemmKernelsEdgeSizes(t *testing.T) {
 // TestGemmAllTransposes checks Gemm itself, with its real blocking and
 // parallel split, on every transpose combination and alpha/beta mix.
 func TestGemmAllTransposes(t *testing.T) {
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {16, 16, 16}, {17, 33, 65}, {255, 31, 9}, {64, 300, 2}, {2, 257, 300}, {130, 129, 270}, {400, 64, 64}}
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {16, 16, 16}, {17, 33, 65}, {255, 31, 9}, {64, 300, 2}, {2, 257, 300}, {130, 129, 270}, {400, 64, 64}, {20, 40, 512}, {70, 20, 1024}}
 	withKernels(t, func(t *testing.T, _ *gemmKernel) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		for _, s := range shapes {
@@ -170,7 +170,7 @@ func TestGemmAsmMatchesGeneric(t *testing.T) {
 					c[i] = rng.Float32()
 				}
 				got := append([]float32(nil), c...)
-				kern.fn(k, &a[0], &b[0], &got[0], ldc, 1.5, beta)
+				kern.fn(k, &a[0], 1, kern.mr, &b[0], kern.nr, &got[0], ldc, 1.5, beta)
 				for i := 0; i < kern.mr; i++ {
 					for j := 0; j < ldc; j++ {
 						var want float64
