@@ -89,7 +89,7 @@ func newAdam(kind string, cfg AdamConfig, decoupled bool, groups []Group) (*Adam
 func (o *Adam) Step() error { return o.step(o.update) }
 
 func (o *Adam) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
-	w, g := p.Value.Data, p.Grad.Data[:len(p.Value.Data)]
+	w, g := p.Value.Data, p.Grad.Data
 	n := len(w)
 	m := st.buffer("exp_avg", n)
 	v := st.buffer("exp_avg_sq", n)
@@ -98,38 +98,24 @@ func (o *Adam) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
 		vmax = st.buffer("max_exp_avg_sq", n)
 	}
 	t := float64(st.step)
-	bc1 := 1 - math.Pow(o.cfg.Beta1, t)
-	bc2Sqrt := float32(math.Sqrt(1 - math.Pow(o.cfg.Beta2, t)))
-	nStep := float32(-(lr / bc1))
-	b1, ob1 := float32(o.cfg.Beta1), float32(1-o.cfg.Beta1)
-	b2, ob2 := float32(o.cfg.Beta2), float32(1-o.cfg.Beta2)
-	eps := float32(o.cfg.Eps)
-	var l2, decay float32
-	if weightDecay != 0 {
-		if o.decoupled {
-			decay = float32(1 - lr*weightDecay)
-		} else {
-			l2 = float32(weightDecay)
-		}
+	a := adamArgs{
+		b1: float32(o.cfg.Beta1), ob1: float32(1 - o.cfg.Beta1),
+		b2: float32(o.cfg.Beta2), ob2: float32(1 - o.cfg.Beta2),
+		bc2Sqrt: float32(math.Sqrt(1 - math.Pow(o.cfg.Beta2, t))),
+		eps:     float32(o.cfg.Eps),
+		nStep:   float32(-(lr / (1 - math.Pow(o.cfg.Beta1, t)))),
+		decay:   1,
 	}
-	decoupled := o.decoupled && weightDecay != 0
+	if o.decoupled {
+		a.decay = float32(1 - lr*weightDecay)
+	} else {
+		a.l2 = float32(weightDecay)
+	}
 	forChunks(n, func(s, e int) {
-		for i := s; i < e; i++ {
-			gi := g[i]
-			if decoupled {
-				w[i] *= decay
-			} else if l2 != 0 {
-				gi += l2 * w[i]
-			}
-			m[i] = m[i]*b1 + ob1*gi
-			v[i] = v[i]*b2 + ob2*gi*gi
-			vi := v[i]
-			if vmax != nil {
-				vmax[i] = max(vmax[i], vi)
-				vi = vmax[i]
-			}
-			denom := float32(math.Sqrt(float64(vi)))/bc2Sqrt + eps
-			w[i] += nStep * (m[i] / denom)
+		var vm []float32
+		if vmax != nil {
+			vm = vmax[s:e]
 		}
+		adam(w[s:e], g[s:e], m[s:e], v[s:e], vm, a)
 	})
 }

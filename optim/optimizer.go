@@ -24,6 +24,9 @@ type Optimizer interface {
 	GroupLRs() []float64
 	// Steps returns how many times Step has succeeded (restored by LoadState).
 	Steps() int64
+	// AddGroup adds a parameter group, as torch's add_param_group does
+	// (e.g. the base network's parameters when fine-tuning starts).
+	AddGroup(g Group) error
 	// State serialises the optimizer's hyperparameters, group rates and
 	// per-parameter state (step counts, moment buffers keyed by parameter
 	// name) to bytes that LoadState reads back exactly.
@@ -79,16 +82,17 @@ func (s *paramState) buffer(name string, n int) []float32 {
 // core is the bookkeeping every optimizer shares: base rate, groups,
 // per-parameter state and the global step count.
 type core struct {
-	kind   string
-	lr     float64
-	steps  int64
-	groups []group
-	state  map[string]*paramState
+	kind        string
+	lr          float64
+	weightDecay float64 // default for groups without their own
+	steps       int64
+	groups      []group
+	state       map[string]*paramState
 }
 
 // newCore validates the groups and resolves their weight decay.
 func newCore(kind string, lr, weightDecay float64, groups []Group) (core, error) {
-	c := core{kind: kind, state: map[string]*paramState{}}
+	c := core{kind: kind, weightDecay: weightDecay, state: map[string]*paramState{}}
 	if err := checkLR(lr); err != nil {
 		return c, fmt.Errorf("optim: %s: %w", kind, err)
 	}
@@ -96,34 +100,48 @@ func newCore(kind string, lr, weightDecay float64, groups []Group) (core, error)
 	if len(groups) == 0 {
 		return c, fmt.Errorf("optim: %s: no parameter groups", kind)
 	}
-	seen := map[string]int{}
-	for gi, g := range groups {
-		scale := g.LRScale
-		if scale == 0 {
-			scale = 1
+	for _, g := range groups {
+		if err := c.AddGroup(g); err != nil {
+			return c, err
 		}
-		if !finite(scale) || scale < 0 {
-			return c, fmt.Errorf("optim: %s: group %d: LRScale %v must be finite and positive", kind, gi, g.LRScale)
-		}
-		wd := weightDecay
-		if g.WeightDecay != nil {
-			wd = *g.WeightDecay
-		}
-		if !finite(wd) || wd < 0 {
-			return c, fmt.Errorf("optim: %s: group %d: weight decay %v must be finite and non-negative", kind, gi, wd)
-		}
-		for pi, p := range g.Params {
-			if p == nil || p.Value == nil {
-				return c, fmt.Errorf("optim: %s: group %d: parameter %d has no value", kind, gi, pi)
-			}
-			if prev, dup := seen[p.Name]; dup {
-				return c, fmt.Errorf("optim: %s: parameter %q appears twice (groups %d and %d)", kind, p.Name, prev, gi)
-			}
-			seen[p.Name] = gi
-		}
-		c.groups = append(c.groups, group{params: append([]*nn.Param(nil), g.Params...), lrScale: scale, weightDecay: wd})
 	}
 	return c, nil
+}
+
+// AddGroup validates g and appends it; on error nothing changes.
+func (c *core) AddGroup(g Group) error {
+	gi := len(c.groups)
+	scale := g.LRScale
+	if scale == 0 {
+		scale = 1
+	}
+	if !finite(scale) || scale < 0 {
+		return fmt.Errorf("optim: %s: group %d: LRScale %v must be finite and positive", c.kind, gi, g.LRScale)
+	}
+	wd := c.weightDecay
+	if g.WeightDecay != nil {
+		wd = *g.WeightDecay
+	}
+	if !finite(wd) || wd < 0 {
+		return fmt.Errorf("optim: %s: group %d: weight decay %v must be finite and non-negative", c.kind, gi, wd)
+	}
+	seen := map[string]int{}
+	for i, og := range c.groups {
+		for _, p := range og.params {
+			seen[p.Name] = i
+		}
+	}
+	for pi, p := range g.Params {
+		if p == nil || p.Value == nil {
+			return fmt.Errorf("optim: %s: group %d: parameter %d has no value", c.kind, gi, pi)
+		}
+		if prev, dup := seen[p.Name]; dup {
+			return fmt.Errorf("optim: %s: parameter %q appears twice (groups %d and %d)", c.kind, p.Name, prev, gi)
+		}
+		seen[p.Name] = gi
+	}
+	c.groups = append(c.groups, group{params: append([]*nn.Param(nil), g.Params...), lrScale: scale, weightDecay: wd})
+	return nil
 }
 
 // LR returns the base learning rate.

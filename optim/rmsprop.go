@@ -2,7 +2,6 @@ package optim
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/graft-ml/graft/nn"
 )
@@ -71,7 +70,7 @@ func NewRMSprop(cfg RMSpropConfig, groups ...Group) (*RMSprop, error) {
 func (o *RMSprop) Step() error { return o.step(o.update) }
 
 func (o *RMSprop) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
-	w, g := p.Value.Data, p.Grad.Data[:len(p.Value.Data)]
+	w, g := p.Value.Data, p.Grad.Data
 	n := len(w)
 	sq := st.buffer("square_avg", n)
 	var ga, buf []float32
@@ -81,32 +80,16 @@ func (o *RMSprop) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
 	if o.cfg.Momentum > 0 {
 		buf = st.buffer("momentum_buffer", n)
 	}
-	a, oa := float32(o.cfg.Alpha), float32(1-o.cfg.Alpha)
-	eps := float32(o.cfg.Eps)
-	wd := float32(weightDecay)
-	mom := float32(o.cfg.Momentum)
-	nlr := float32(-lr)
+	r := rmspropArgs{a: float32(o.cfg.Alpha), oa: float32(1 - o.cfg.Alpha), eps: float32(o.cfg.Eps),
+		wd: float32(weightDecay), mom: float32(o.cfg.Momentum), nlr: float32(-lr)}
 	forChunks(n, func(s, e int) {
-		for i := s; i < e; i++ {
-			gi := g[i]
-			if wd != 0 {
-				gi += wd * w[i]
-			}
-			sq[i] = sq[i]*a + oa*gi*gi
-			var avg float32
-			if ga != nil {
-				ga[i] = ga[i]*a + oa*gi
-				avg = float32(math.Sqrt(float64(sq[i] + -1*ga[i]*ga[i])))
-			} else {
-				avg = float32(math.Sqrt(float64(sq[i])))
-			}
-			avg += eps
-			if buf != nil {
-				buf[i] = buf[i]*mom + gi/avg
-				w[i] += nlr * buf[i]
-			} else {
-				w[i] += nlr * (gi / avg)
-			}
+		var gas, bufs []float32
+		if ga != nil {
+			gas = ga[s:e]
 		}
+		if buf != nil {
+			bufs = buf[s:e]
+		}
+		rmsprop(w[s:e], g[s:e], sq[s:e], gas, bufs, r)
 	})
 }

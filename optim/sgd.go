@@ -59,22 +59,10 @@ func NewSGD(cfg SGDConfig, groups ...Group) (*SGD, error) {
 func (o *SGD) Step() error { return o.step(o.update) }
 
 func (o *SGD) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
-	w, g := p.Value.Data, p.Grad.Data[:len(p.Value.Data)]
-	wd := float32(weightDecay)
-	mom := float32(o.cfg.Momentum)
-	keep := float32(1 - o.cfg.Dampening)
-	nlr := float32(-lr)
-	nesterov := o.cfg.Nesterov
-	if mom == 0 {
-		forChunks(len(w), func(s, e int) {
-			for i := s; i < e; i++ {
-				d := g[i]
-				if wd != 0 {
-					d += wd * w[i]
-				}
-				w[i] += nlr * d
-			}
-		})
+	w, g := p.Value.Data, p.Grad.Data
+	wd, nlr := float32(weightDecay), float32(-lr)
+	if o.cfg.Momentum == 0 {
+		forChunks(len(w), func(s, e int) { sgdPlain(w[s:e], g[s:e], wd, nlr) })
 		return
 	}
 	buf, ok := st.bufs["momentum_buffer"]
@@ -83,23 +71,8 @@ func (o *SGD) update(p *nn.Param, st *paramState, lr, weightDecay float64) {
 		buf = make([]float32, len(w))
 		st.bufs["momentum_buffer"] = buf
 	}
+	mom, keep := float32(o.cfg.Momentum), float32(1-o.cfg.Dampening)
 	forChunks(len(w), func(s, e int) {
-		for i := s; i < e; i++ {
-			d := g[i]
-			if wd != 0 {
-				d += wd * w[i]
-			}
-			if first {
-				buf[i] = d
-			} else {
-				buf[i] = buf[i]*mom + keep*d
-			}
-			if nesterov {
-				d += mom * buf[i]
-			} else {
-				d = buf[i]
-			}
-			w[i] += nlr * d
-		}
+		sgdMomentum(w[s:e], g[s:e], buf[s:e], wd, mom, keep, nlr, o.cfg.Nesterov, first)
 	})
 }

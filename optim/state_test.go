@@ -254,7 +254,16 @@ func TestNewRejectsBadGroups(t *testing.T) {
 	if _, err := NewAdam(DefaultAdamConfig(0.1), Group{Params: []*nn.Param{{Name: "x"}}}); err == nil {
 		t.Fatal("nil value: want error")
 	}
-	opt, _ := NewSGD(SGDConfig{LR: 0.1}, n.groups()...)
+	opt, _ := NewSGD(SGDConfig{LR: 0.1, WeightDecay: 0.3}, Group{Params: []*nn.Param{n.head}})
+	if err := opt.AddGroup(Group{Params: []*nn.Param{n.body, n.head}}); err == nil || !strings.Contains(err.Error(), "head/kernel") {
+		t.Fatalf("AddGroup with a held parameter: err = %v", err)
+	}
+	if err := opt.AddGroup(Group{Params: []*nn.Param{n.body}, LRScale: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := opt.GroupLRs(); len(got) != 2 || math.Abs(got[1]-0.01) > 1e-15 || opt.groups[1].weightDecay != 0.3 {
+		t.Fatalf("after AddGroup: rates %v, weight decay %v", got, opt.groups[1].weightDecay)
+	}
 	if err := opt.SetLR(math.NaN()); err == nil || opt.LR() != 0.1 {
 		t.Fatalf("SetLR(NaN): err %v, lr %v", err, opt.LR())
 	}
