@@ -26,6 +26,11 @@ type (
 	fLongs  []int64
 	fFloats []float32
 	fTables []fbTable
+	// fRepeat is a vector of N offsets that all point at one table.
+	fRepeat struct {
+		T fbTable
+		N int
+	}
 )
 
 type fbEncoder struct{ b []byte }
@@ -156,6 +161,17 @@ func (e *fbEncoder) value(v any) int {
 		}
 		for k, t := range v {
 			e.patch(slots[k], e.table(t))
+		}
+	case fRepeat:
+		e.u32(uint32(v.N))
+		slots := make([]int, v.N)
+		for k := range slots {
+			slots[k] = len(e.b)
+			e.u32(0)
+		}
+		t := e.table(v.T)
+		for _, s := range slots {
+			e.patch(s, t)
 		}
 	default:
 		panic("fbEncoder: unsupported value type")

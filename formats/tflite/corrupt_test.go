@@ -124,6 +124,27 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestSharedStructureBounded builds a 40 KB file whose 5000 subgraphs all
+// point at one subgraph of 5000 references to one tensor: 25 million table
+// reads if followed naively. The work budget must stop it with an error.
+func TestSharedStructureBounded(t *testing.T) {
+	s := synthConv()
+	tensor := fbTable{tensorShape: fInts{1}, tensorType: fU8(Float32), tensorName: fStr("x")}
+	sg := fbTable{subgraphTensors: fRepeat{tensor, 5000}, subgraphInputs: fInts{0}, subgraphOutputs: fInts{0}}
+	m := fbTable{modelVersion: fU32(3), modelOperatorCodes: fTables(s.codes), modelSubgraphs: fRepeat{sg, 5000}, modelBuffers: fTables(s.buffers)}
+	data := encodeFlatbuffer(m, "TFL3")
+	_, err := Parse(data, "shared.tflite")
+	if err == nil || !strings.Contains(err.Error(), "revisit") {
+		t.Fatalf("error %v, want the work budget to stop the parse", err)
+	}
+	// A single shared subgraph is legal and parses.
+	m[modelSubgraphs] = fRepeat{sg, 2}
+	f, err := Parse(encodeFlatbuffer(m, "TFL3"), "shared.tflite")
+	if err != nil || len(f.Subgraphs) != 2 || len(f.Subgraphs[1].Tensors) != 5000 {
+		t.Fatalf("two shared subgraphs: %v", err)
+	}
+}
+
 func TestPlanErrors(t *testing.T) {
 	cases := map[string]struct {
 		s    *synth

@@ -11,13 +11,34 @@ import (
 var errOutOfBounds = errors.New("offset out of bounds")
 
 // fbuf is a flatbuffer held in memory. Every accessor validates the offsets
-// it follows against len(b) and returns an error instead of panicking.
-type fbuf []byte
+// it follows against the data's length and returns an error instead of
+// panicking. A work budget, shared by all accessors of one parse, bounds the
+// tables and vector elements read, so that a small file whose offsets all
+// point at the same large structure cannot make parsing quadratic.
+type fbuf struct {
+	data  []byte
+	work  *int
+	limit int
+}
+
+// newFbuf wraps data with a work budget linear in its size.
+func newFbuf(data []byte) fbuf {
+	return fbuf{data: data, work: new(int), limit: 4*len(data) + 4096}
+}
+
+// charge spends n units of the work budget.
+func (b fbuf) charge(n int) error {
+	*b.work += n
+	if *b.work > b.limit {
+		return fmt.Errorf("the file's offsets revisit its tables and vectors more than %d times", b.limit)
+	}
+	return nil
+}
 
 // check reports whether [pos, pos+n) lies inside the buffer.
 func (b fbuf) check(pos, n int) error {
-	if pos < 0 || n < 0 || pos > len(b) || n > len(b)-pos {
-		return fmt.Errorf("%w: %d bytes at %d in a %d-byte file", errOutOfBounds, n, pos, len(b))
+	if pos < 0 || n < 0 || pos > len(b.data) || n > len(b.data)-pos {
+		return fmt.Errorf("%w: %d bytes at %d in a %d-byte file", errOutOfBounds, n, pos, len(b.data))
 	}
 	return nil
 }
@@ -26,28 +47,28 @@ func (b fbuf) u8(pos int) (uint8, error) {
 	if err := b.check(pos, 1); err != nil {
 		return 0, err
 	}
-	return b[pos], nil
+	return b.data[pos], nil
 }
 
 func (b fbuf) u16(pos int) (uint16, error) {
 	if err := b.check(pos, 2); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint16(b[pos:]), nil
+	return binary.LittleEndian.Uint16(b.data[pos:]), nil
 }
 
 func (b fbuf) u32(pos int) (uint32, error) {
 	if err := b.check(pos, 4); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint32(b[pos:]), nil
+	return binary.LittleEndian.Uint32(b.data[pos:]), nil
 }
 
 func (b fbuf) u64(pos int) (uint64, error) {
 	if err := b.check(pos, 8); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint64(b[pos:]), nil
+	return binary.LittleEndian.Uint64(b.data[pos:]), nil
 }
 
 // deref follows the uoffset stored at pos and returns the position it points to.
@@ -77,7 +98,10 @@ func (b fbuf) tableAt(pos int) (table, error) {
 	if err := b.check(pos, 4); err != nil {
 		return table{}, fmt.Errorf("table: %w", err)
 	}
-	soff := int32(binary.LittleEndian.Uint32(b[pos:]))
+	if err := b.charge(1); err != nil {
+		return table{}, err
+	}
+	soff := int32(binary.LittleEndian.Uint32(b.data[pos:]))
 	vt := pos - int(soff)
 	vtSize, err := b.u16(vt)
 	if err != nil {
@@ -118,7 +142,7 @@ func (t table) field(i, size int) (int, bool, error) {
 	if slot+2 > t.vtSize {
 		return 0, false, nil
 	}
-	off := int(binary.LittleEndian.Uint16(t.buf[t.vtable+slot:]))
+	off := int(binary.LittleEndian.Uint16(t.buf.data[t.vtable+slot:]))
 	if off == 0 {
 		return 0, false, nil
 	}
@@ -231,10 +255,10 @@ func (t table) str(i int) (string, error) {
 	if err := t.buf.check(p+4, int(n)+1); err != nil {
 		return "", fmt.Errorf("field %d: string of %d bytes: %w", i, n, err)
 	}
-	if t.buf[p+4+int(n)] != 0 {
+	if t.buf.data[p+4+int(n)] != 0 {
 		return "", fmt.Errorf("field %d: string of %d bytes lacks its terminating zero", i, n)
 	}
-	return string(t.buf[p+4 : p+4+int(n)]), nil
+	return string(t.buf.data[p+4 : p+4+int(n)]), nil
 }
 
 // vector is a flatbuffer vector: its element count and the position of its
@@ -257,17 +281,24 @@ func (t table) vec(i, elem int) (vector, error) {
 	if err != nil {
 		return vector{}, fmt.Errorf("field %d: vector length: %w", i, err)
 	}
-	if uint64(n)*uint64(elem) > uint64(len(t.buf)) {
+	if uint64(n)*uint64(elem) > uint64(len(t.buf.data)) {
 		return vector{}, fmt.Errorf("field %d: vector of %d %d-byte elements: %w", i, n, elem, errOutOfBounds)
 	}
 	if err := t.buf.check(p+4, int(n)*elem); err != nil {
 		return vector{}, fmt.Errorf("field %d: vector of %d elements: %w", i, n, err)
 	}
+	cost := int(n)
+	if elem == 1 {
+		cost = 1 // byte vectors are sliced, not decoded
+	}
+	if err := t.buf.charge(cost); err != nil {
+		return vector{}, fmt.Errorf("field %d: %w", i, err)
+	}
 	return vector{buf: t.buf, pos: p + 4, n: int(n), elem: elem}, nil
 }
 
 // bytes returns the raw bytes of the vector's elements (no copy).
-func (v vector) bytes() []byte { return v.buf[v.pos : v.pos+v.n*v.elem] }
+func (v vector) bytes() []byte { return v.buf.data[v.pos : v.pos+v.n*v.elem] }
 
 // table returns element k of a vector of tables.
 func (v vector) table(k int) (table, error) {
@@ -289,7 +320,7 @@ func (v vector) table(k int) (table, error) {
 func (v vector) int32s() []int32 {
 	out := make([]int32, v.n)
 	for k := range out {
-		out[k] = int32(binary.LittleEndian.Uint32(v.buf[v.pos+4*k:]))
+		out[k] = int32(binary.LittleEndian.Uint32(v.buf.data[v.pos+4*k:]))
 	}
 	return out
 }
@@ -298,7 +329,7 @@ func (v vector) int32s() []int32 {
 func (v vector) int64s() []int64 {
 	out := make([]int64, v.n)
 	for k := range out {
-		out[k] = int64(binary.LittleEndian.Uint64(v.buf[v.pos+8*k:]))
+		out[k] = int64(binary.LittleEndian.Uint64(v.buf.data[v.pos+8*k:]))
 	}
 	return out
 }
@@ -307,7 +338,7 @@ func (v vector) int64s() []int64 {
 func (v vector) float32s() []float32 {
 	out := make([]float32, v.n)
 	for k := range out {
-		out[k] = math.Float32frombits(binary.LittleEndian.Uint32(v.buf[v.pos+4*k:]))
+		out[k] = math.Float32frombits(binary.LittleEndian.Uint32(v.buf.data[v.pos+4*k:]))
 	}
 	return out
 }

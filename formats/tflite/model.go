@@ -84,7 +84,7 @@ func ReadFile(path string) (*File, error) {
 
 // Parse parses a .tflite flatbuffer held in data; name labels errors.
 func Parse(data []byte, name string) (*File, error) {
-	f, err := parse(fbuf(data), name)
+	f, err := parse(newFbuf(data), name)
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %s: %w", name, err)
 	}
@@ -92,10 +92,10 @@ func Parse(data []byte, name string) (*File, error) {
 }
 
 func parse(b fbuf, name string) (*File, error) {
-	if len(b) < 8 {
-		return nil, fmt.Errorf("%d bytes is too short for a flatbuffer", len(b))
+	if len(b.data) < 8 {
+		return nil, fmt.Errorf("%d bytes is too short for a flatbuffer", len(b.data))
 	}
-	if id := string(b[4:8]); id != "TFL3" {
+	if id := string(b.data[4:8]); id != "TFL3" {
 		return nil, fmt.Errorf("file identifier %q is not \"TFL3\"", id)
 	}
 	root, err := b.root()
@@ -164,10 +164,10 @@ func (f *File) parseBuffers(b fbuf, root table) error {
 			if err != nil {
 				return fmt.Errorf("buffer %d: size: %w", k, err)
 			}
-			if off > uint64(len(b)) || size > uint64(len(b))-off {
+			if off > uint64(len(b.data)) || size > uint64(len(b.data))-off {
 				return fmt.Errorf("buffer %d: %d bytes at offset %d: %w", k, size, off, errOutOfBounds)
 			}
-			f.Buffers[k] = b[off : off+size]
+			f.Buffers[k] = b.data[off : off+size]
 		}
 	}
 	return nil

@@ -148,7 +148,7 @@ type optReader struct {
 }
 
 func (r *optReader) i8(i int, def int8) int8 {
-	if r.t.buf == nil || r.err != nil {
+	if r.t.buf.data == nil || r.err != nil {
 		return def
 	}
 	v, err := r.t.i8(i, def)
@@ -159,7 +159,7 @@ func (r *optReader) i8(i int, def int8) int8 {
 }
 
 func (r *optReader) i32(i int, def int32) int {
-	if r.t.buf == nil || r.err != nil {
+	if r.t.buf.data == nil || r.err != nil {
 		return int(def)
 	}
 	v, err := r.t.i32(i, def)
@@ -170,7 +170,7 @@ func (r *optReader) i32(i int, def int32) int {
 }
 
 func (r *optReader) f32(i int, def float32) float32 {
-	if r.t.buf == nil || r.err != nil {
+	if r.t.buf.data == nil || r.err != nil {
 		return def
 	}
 	v, err := r.t.f32(i, def)
@@ -181,7 +181,7 @@ func (r *optReader) f32(i int, def float32) float32 {
 }
 
 func (r *optReader) ints(i int) []int {
-	if r.t.buf == nil || r.err != nil {
+	if r.t.buf.data == nil || r.err != nil {
 		return nil
 	}
 	v, err := r.t.vec(i, 4)

@@ -104,6 +104,10 @@ func NewPlan(f *File) (*Plan, error) {
 		produced: map[int]bool{in.Index: true},
 		consts:   map[int]*tensor.Tensor{},
 	}
+	b.dequantLimit = 4096
+	for _, buf := range f.Buffers {
+		b.dequantLimit += 2 * len(buf)
+	}
 	for _, op := range sg.Operators {
 		if err := b.lower(op); err != nil {
 			name := ""
@@ -135,7 +139,9 @@ type planBuilder struct {
 	sg       *Subgraph
 	plan     *Plan
 	produced map[int]bool           // activation tensors computed so far
-	consts   map[int]*tensor.Tensor // constants produced by folding (DEQUANTIZE of a constant)
+	consts   map[int]*tensor.Tensor // dequantised constants, including folded DEQUANTIZE outputs
+
+	dequantised, dequantLimit int // values dequantised so far, and the bound
 }
 
 // activation returns the activation input k of op.
@@ -177,11 +183,21 @@ func (b *planBuilder) constant(op *Operator, k int, optional bool) (*tensor.Tens
 	if t.Data == nil {
 		return nil, fmt.Errorf("input %d %q must be a constant", k, t.Name)
 	}
+	// Tensors may share buffers; bound the total so that a small file
+	// cannot make many tensors dequantise one large buffer.
+	if b.dequantised += numel(t.Shape); b.dequantised > b.dequantLimit {
+		return nil, fmt.Errorf("input %d %q: the constants add up to more than %d values", k, t.Name, b.dequantLimit)
+	}
 	data, err := t.Float32s()
 	if err != nil {
 		return nil, err
 	}
-	return tensor.FromData(data, t.Shape...)
+	c, err := tensor.FromData(data, t.Shape...)
+	if err != nil {
+		return nil, err
+	}
+	b.consts[idx] = c
+	return c, nil
 }
 
 // ints returns constant input k of op as integers.
