@@ -112,6 +112,12 @@ func setGrads(c optimCase, params map[string]*nn.Param, s int) {
 	}
 }
 
+// TestTorchParity replays torch.optim trajectories (5 steps, three
+// parameters, fixed gradients, some tiny to exercise eps, base-rate changes
+// mid-run for the group cases) and requires every parameter value within
+// 1e-6 relative to max(|torch value|, 1): float32 rounding differences are
+// proportional to the parameters' scale (about 1), not to each value, so
+// values near zero get the same absolute budget.
 func TestTorchParity(t *testing.T) {
 	var fx optimFixture
 	readFixture(t, "optim_cases.json", &fx)
