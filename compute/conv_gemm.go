@@ -105,6 +105,13 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 		})
 		return
 	}
+	if q, ok := backwardDataAsForward(p); ok {
+		buf := getScratch(p.KH * p.KW * icg * p.OutC)
+		defer putScratch(buf)
+		flipKernel(p, w, *buf)
+		convForwardGemm(q, dy, *buf, nil, dx)
+		return
+	}
 	k := p.KH * p.KW * icg
 	// Tiles are whole output rows of one image, so that tiles two apart
 	// never touch the same input row: even tiles run first, odd ones after.
