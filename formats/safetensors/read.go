@@ -85,7 +85,7 @@ func ReadFrom(r io.ReaderAt, size int64, name string) (*File, error) {
 		return nil, formatErr(name, "", "%d bytes is too short for the 8-byte header length", size)
 	}
 	var lenBuf [8]byte
-	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+	if err := readAt(r, lenBuf[:], 0); err != nil {
 		return nil, fmt.Errorf("safetensors: %s: reading header length: %w", name, err)
 	}
 	hdrLen := binary.LittleEndian.Uint64(lenBuf[:])
@@ -96,7 +96,7 @@ func ReadFrom(r io.ReaderAt, size int64, name string) (*File, error) {
 		return nil, formatErr(name, "", "header length %d exceeds the %d-byte limit", hdrLen, maxHeaderLen)
 	}
 	hdr := make([]byte, hdrLen)
-	if _, err := r.ReadAt(hdr, 8); err != nil {
+	if err := readAt(r, hdr, 8); err != nil {
 		return nil, fmt.Errorf("safetensors: %s: reading header: %w", name, err)
 	}
 	dataStart := 8 + int64(hdrLen)
@@ -123,12 +123,18 @@ func ReadFrom(r io.ReaderAt, size int64, name string) (*File, error) {
 // readSpan reads one tensor's bytes through chunk and converts them into dst.
 // file labels errors.
 func readSpan(r io.ReaderAt, dataStart int64, s span, chunk []byte, dst []float32, file string) error {
+	if s.dtype == F32 && nativeLittleEndian {
+		if err := readAt(r, float32Bytes(dst), dataStart+s.begin); err != nil {
+			return fmt.Errorf("safetensors: %s: tensor %q: %w", file, s.name, err)
+		}
+		return nil
+	}
 	size := s.dtype.Size()
 	perChunk := len(chunk) / size
 	for done := 0; done < s.numel; {
 		n := min(perChunk, s.numel-done)
 		buf := chunk[:n*size]
-		if _, err := r.ReadAt(buf, dataStart+s.begin+int64(done*size)); err != nil {
+		if err := readAt(r, buf, dataStart+s.begin+int64(done*size)); err != nil {
 			return fmt.Errorf("safetensors: %s: tensor %q: %w", file, s.name, err)
 		}
 		if bad := decodeInto(s.dtype, buf, dst[done:done+n]); bad >= 0 {
@@ -137,4 +143,20 @@ func readSpan(r io.ReaderAt, dataStart int64, s span, chunk []byte, dst []float3
 		done += n
 	}
 	return nil
+}
+
+// readAt fills buf from offset off. io.ReaderAt may report io.EOF along
+// with a full read at the end of its input; that is success here.
+func readAt(r io.ReaderAt, buf []byte, off int64) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	n, err := r.ReadAt(buf, off)
+	if n == len(buf) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 
@@ -92,6 +93,28 @@ func TestHalfToFloat32AllValues(t *testing.T) {
 		}
 		if math.Float32bits(got) != math.Float32bits(float32(want)) {
 			t.Fatalf("%#04x: %v, want %v", h, got, want)
+		}
+	}
+}
+
+// TestF32InPlaceMatchesDecode checks the little-endian in-place F32 read
+// against the portable conversion.
+func TestF32InPlaceMatchesDecode(t *testing.T) {
+	if !nativeLittleEndian {
+		t.Skip("big-endian machine: F32 always goes through decodeInto")
+	}
+	want := []float32{1, -2.5, float32(math.Inf(1)), 1e-42, 3.4e38}
+	raw := make([]byte, 0, 4*len(want))
+	for _, v := range want {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
+	}
+	viaDecode := make([]float32, len(want))
+	decodeInto(F32, raw, viaDecode)
+	inPlace := make([]float32, len(want))
+	copy(float32Bytes(inPlace), raw)
+	for i := range want {
+		if math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) || math.Float32bits(viaDecode[i]) != math.Float32bits(want[i]) {
+			t.Errorf("[%d]: in place %v, decoded %v, want %v", i, inPlace[i], viaDecode[i], want[i])
 		}
 	}
 }

@@ -2,9 +2,11 @@ package safetensors
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/graft-ml/graft/tensor"
@@ -112,5 +114,20 @@ func TestEncodeMatchesDecode(t *testing.T) {
 	}
 	if f.Metadata != nil || len(f.Entries) != 1 || f.Entries[0].Tensor.Data[3] != 6 {
 		t.Fatalf("decoded %+v", f)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+func TestReadReportsIOErrorsWithPath(t *testing.T) {
+	_, err := Read(filepath.Join(t.TempDir(), "missing.safetensors"))
+	if err == nil || !strings.Contains(err.Error(), "missing.safetensors") || errors.Is(err, ErrFormat) {
+		t.Errorf("missing file: %v", err)
+	}
+	_, err = ReadFrom(failingReader{}, 100, "broken.safetensors")
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "broken.safetensors") {
+		t.Errorf("failing reader: %v", err)
 	}
 }
