@@ -112,6 +112,7 @@ func inflate(src []byte, limit uint64) ([]byte, error) {
 	}
 	defer r.Close()
 	var buf bytes.Buffer
+	buf.Grow(int(min(limit, 1<<26)))
 	n, err := io.Copy(&buf, io.LimitReader(r, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("deflate: %w", err)

@@ -1,6 +1,8 @@
 package hdf5
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"os"
@@ -166,6 +168,12 @@ func checkAttrValue(t *testing.T, where string, a *Attribute, w any) {
 			if got[i] != w[i].(string) {
 				t.Errorf("%s = %q, want %q", where, got, w)
 			}
+		}
+	case map[string]any:
+		got, err := a.StringValue()
+		sum := sha256.Sum256([]byte(got))
+		if err != nil || len(got) != int(w["len"].(float64)) || hex.EncodeToString(sum[:]) != w["sha256"] {
+			t.Errorf("%s: %d bytes (%v), want %v", where, len(got), err, w)
 		}
 	default:
 		t.Errorf("%s: unexpected expectation %T", where, w)

@@ -190,8 +190,12 @@ func (f *File) open(path string, addr uint64) (Object, error) {
 	if h.find(msgSymbolTable) != nil || h.find(msgLinkInfo) != nil || h.find(msgLink) != nil || h.find(msgGroupInfo) != nil {
 		return &Group{n}, nil
 	}
-	if h.find(msgDatatype) != nil {
-		return nil, f.wrap(path, errors.New("committed datatypes are not supported objects"))
+	if m := h.find(msgDatatype); m != nil {
+		dt, err := parseDatatype(m.data)
+		if err != nil {
+			return nil, f.wrap(path, err)
+		}
+		return &NamedType{node: n, dt: dt}, nil
 	}
 	return &Group{n}, nil // an object with no group or dataset messages: an empty group
 }
@@ -234,6 +238,16 @@ func (g *Group) walk(fn func(Object) error, seen map[uint64]bool, depth int) err
 	}
 	return nil
 }
+
+// NamedType is a committed datatype: a datatype stored as an object so
+// datasets and attributes can share it.
+type NamedType struct {
+	node
+	dt *datatype
+}
+
+// Type returns a short description of the datatype, such as "float64le".
+func (t *NamedType) Type() string { return t.dt.String() }
 
 // String describes the object for debugging.
 func (n *node) String() string { return fmt.Sprintf("%s:%s", n.f.name, n.path) }

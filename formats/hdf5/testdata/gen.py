@@ -7,6 +7,7 @@ group member list, as the tests check them) and a seed corpus for FuzzOpen
 in fuzz/FuzzOpen/. Everything is deterministic (fixed seeds, fixed times).
 """
 import ctypes
+import hashlib
 import json
 import os
 
@@ -202,8 +203,17 @@ def extras(f, rec, latest):
         rec.attr("dense_attrs", f"attr_{i:02d}", i * 3)
     big = json.dumps({"class_name": "Functional", "config": {"layers": [
         {"name": f"layer_{i}", "class_name": "Dense", "units": i} for i in range(200)]}})
-    dense.attrs["model_config"] = big
-    rec.attr("dense_attrs", "model_config", big)
+    # A fixed-length string (np.bytes_), larger
+    # than the attribute heap's managed-object limit (4 KiB), which makes it a
+    # huge object in dense storage.
+    dense.attrs["model_config"] = np.bytes_(big.encode())
+    rec.attr("dense_attrs", "model_config", {"sha256": hashlib.sha256(big.encode()).hexdigest(),
+                                             "len": len(big)})
+    # A committed (named) datatype shared by a dataset.
+    f["extras_type"] = np.dtype("<f8")
+    arr = rand(25, (2, 2), "float64")
+    f.create_dataset("extras/committed", data=arr, dtype=f["extras_type"])
+    rec.dataset("extras/committed", arr)
     f["soft"] = h5py.SoftLink("/extras/f64")
     rec.rec["softlinks"]["soft"] = "extras/f64"
     rec.members("extras", list(g.keys()))
@@ -218,7 +228,7 @@ def whole_model(name, libver):
         rec.attr("/", "keras_version", "2.11.0")
         f.attrs["backend"] = "tensorflow"
         rec.attr("/", "backend", "tensorflow")
-        f.attrs["model_config"] = config
+        f.attrs["model_config"] = config.encode()  # Keras writes bytes
         rec.attr("/", "model_config", config)
         f.create_group("model_weights")
         keras_model(f, rec, "model_weights", weights_style=False)
