@@ -9,18 +9,37 @@ import (
 
 // forwardFunc runs an imported model on a float input and returns the
 // tensors the golden checks read, by tensor index.
-type forwardFunc func(t *testing.T, p *Plan, x *tensor.Tensor) map[int]*tensor.Tensor
+type forwardFunc func(t *testing.T, m *Model, x *tensor.Tensor) map[int]*tensor.Tensor
 
-func planForward(t *testing.T, p *Plan, x *tensor.Tensor) map[int]*tensor.Tensor {
+// planForward runs the plan with the reference interpreter.
+func planForward(t *testing.T, m *Model, x *tensor.Tensor) map[int]*tensor.Tensor {
 	t.Helper()
-	vals, err := runPlan(p, x)
+	vals, err := runPlan(m.Plan, x)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return vals
 }
 
-func loadPlan(t *testing.T, path string) *Plan {
+// graphForward runs the nn.Graph (loaded with the logits as an extra
+// output when the model has them).
+func graphForward(t *testing.T, m *Model, x *tensor.Tensor) map[int]*tensor.Tensor {
+	t.Helper()
+	outs, err := m.Graph.Forward([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := map[int]*tensor.Tensor{}
+	for i, o := range m.Plan.Outputs {
+		vals[o] = outs[i]
+	}
+	if m.Plan.Logits >= 0 {
+		vals[m.Plan.Logits] = outs[len(outs)-1]
+	}
+	return vals
+}
+
+func loadModel(t *testing.T, path string) *Model {
 	t.Helper()
 	f, err := ReadFile(path)
 	if err != nil {
@@ -30,7 +49,11 @@ func loadPlan(t *testing.T, path string) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	m, err := FromFile(f, Options{Logits: p.Logits >= 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 var goldenClassifiers = []string{"mobilenet_v1_0.25_128_quant", "mobilenet_v2_1.0_224_quant", "tf2_mobilenet_v2_1.0_224_ptq"}
@@ -40,7 +63,8 @@ var goldenClassifiers = []string{"mobilenet_v1_0.25_128_quant", "mobilenet_v2_1.
 func checkClassifierGolden(t *testing.T, stem string, forward forwardFunc) map[string][]float32 {
 	shared := sharedDir(t)
 	g := readGolden(t, shared, stem+".json")
-	p := loadPlan(t, filepath.Join(shared, "coral", stem+".tflite"))
+	m := loadModel(t, filepath.Join(shared, "coral", stem+".tflite"))
+	p := m.Plan
 	if p.Logits < 0 {
 		t.Fatalf("%s: no logits tensor found before the softmax", stem)
 	}
@@ -48,7 +72,7 @@ func checkClassifierGolden(t *testing.T, stem string, forward forwardFunc) map[s
 	probs := map[string][]float32{}
 	for _, r := range g.Results {
 		x := readInput(t, shared, r.InputFile, p.InputShape, q)
-		vals := forward(t, p, x)
+		vals := forward(t, m, x)
 		prob := vals[p.Outputs[0]].Data
 		checkTight(t, r.Photo+" logits", vals[p.Logits].Data, r.FloatNumpy.Logits, 1e-3)
 		checkTight(t, r.Photo+" prob", prob, r.FloatNumpy.Prob, 1e-4)
@@ -84,15 +108,16 @@ func checkCoralV2Classes(t *testing.T, probs map[string][]float32) {
 func checkEmbeddingGolden(t *testing.T, extract, head forwardFunc) {
 	shared := sharedDir(t)
 	g := readGolden(t, shared, "mobilenet_v1_1.0_224_quant_embedding_extractor.json")
-	ep := loadPlan(t, filepath.Join(shared, "coral", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"))
-	hp := loadPlan(t, filepath.Join(shared, "coral", "tools_mobilenet_quant_v1_224_head_layers.tflite"))
+	em := loadModel(t, filepath.Join(shared, "coral", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"))
+	hm := loadModel(t, filepath.Join(shared, "coral", "tools_mobilenet_quant_v1_224_head_layers.tflite"))
+	ep, hp := em.Plan, hm.Plan
 	if hp.Logits < 0 {
 		t.Fatal("head: no logits tensor found before the softmax")
 	}
 	q := inputQuantization(ep.Tensors[ep.Input])
 	for _, r := range g.Results {
 		x := readInput(t, shared, r.InputFile, ep.InputShape, q)
-		emb := extract(t, ep, x)[ep.Outputs[0]]
+		emb := extract(t, em, x)[ep.Outputs[0]]
 		checkTight(t, r.Photo+" embedding", emb.Data, r.FloatNumpy.Embedding, 1e-3)
 		if c := cosine(emb.Data, r.Embedding); c < 0.998 {
 			t.Errorf("%s: embedding cosine %.5f against Arm NN, want >= 0.998", r.Photo, c)
@@ -101,7 +126,7 @@ func checkEmbeddingGolden(t *testing.T, extract, head forwardFunc) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vals := head(t, hp, e)
+		vals := head(t, hm, e)
 		prob := vals[hp.Outputs[0]].Data
 		checkTight(t, r.Photo+" head logits", vals[hp.Logits].Data, r.FloatNumpy.HeadLogits, 1e-3)
 		checkTight(t, r.Photo+" head prob", prob, r.FloatNumpy.HeadProb, 1e-4)
@@ -112,4 +137,19 @@ func checkEmbeddingGolden(t *testing.T, extract, head forwardFunc) {
 
 func TestPlanGoldenEmbeddingExtractor(t *testing.T) {
 	checkEmbeddingGolden(t, planForward, planForward)
+}
+
+func TestGraphGoldenClassifiers(t *testing.T) {
+	for _, stem := range goldenClassifiers {
+		t.Run(stem, func(t *testing.T) {
+			probs := checkClassifierGolden(t, stem, graphForward)
+			if stem == "mobilenet_v2_1.0_224_quant" {
+				checkCoralV2Classes(t, probs)
+			}
+		})
+	}
+}
+
+func TestGraphGoldenEmbeddingExtractor(t *testing.T) {
+	checkEmbeddingGolden(t, graphForward, graphForward)
 }
