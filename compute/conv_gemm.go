@@ -44,11 +44,13 @@ func (p ConvParams) isPointwise() bool {
 }
 
 // tileRows picks how many of total output pixels one im2col tile holds for
-// a patch length of k, leaving at least one tile per worker.
+// a patch length of k, leaving each worker the same whole number of tiles.
 func tileRows(total, k int) int {
 	rows := max(colTileFloats/k, minTileRows)
 	perWorker := (total + Threads() - 1) / Threads()
-	return max(min(rows, perWorker), 1)
+	// Even out the tiles so that every worker gets the same number of rows.
+	tiles := (perWorker + rows - 1) / rows
+	return max((perWorker+tiles-1)/tiles, 1)
 }
 
 // convForwardGemm computes y = conv(x, w) + bias through Gemm.
