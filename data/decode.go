@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	_ "image/gif" // register GIF
 	"image/jpeg"
 	_ "image/png" // register PNG
@@ -140,99 +139,4 @@ func DecodeConfigFile(path string, opts DecodeOptions) (w, h int, format string,
 		return 0, 0, "", fmt.Errorf("data: image %s: %s declares %dx%d pixels, more than %d: %w", path, format, cfg.Width, cfg.Height, max, ErrTooLarge)
 	}
 	return cfg.Width, cfg.Height, format, nil
-}
-
-// toRGB converts any image to 8-bit RGB, dropping alpha, with fast paths
-// for the types the standard decoders return.
-func toRGB(img image.Image, dst *RGB) {
-	r := img.Bounds()
-	w, h := r.Dx(), r.Dy()
-	dst.Reset(w, h)
-	p := dst.Pix
-	switch m := img.(type) {
-	case *image.YCbCr:
-		for y := 0; y < h; y++ {
-			o := 3 * y * w
-			for x := 0; x < w; x++ {
-				yi := m.YOffset(r.Min.X+x, r.Min.Y+y)
-				ci := m.COffset(r.Min.X+x, r.Min.Y+y)
-				p[o], p[o+1], p[o+2] = color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				o += 3
-			}
-		}
-	case *image.Gray:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+w]
-			o := 3 * y * w
-			for _, v := range row {
-				p[o], p[o+1], p[o+2] = v, v, v
-				o += 3
-			}
-		}
-	case *image.NRGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-			o := 3 * y * w
-			for x := 0; x < w; x++ {
-				p[o], p[o+1], p[o+2] = row[4*x], row[4*x+1], row[4*x+2]
-				o += 3
-			}
-		}
-	case *image.RGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-			o := 3 * y * w
-			for x := 0; x < w; x++ {
-				r, g, b, a := row[4*x], row[4*x+1], row[4*x+2], row[4*x+3]
-				if a != 0xff && a != 0 { // un-premultiply
-					r = unpremultiply(r, a)
-					g = unpremultiply(g, a)
-					b = unpremultiply(b, a)
-				}
-				p[o], p[o+1], p[o+2] = r, g, b
-				o += 3
-			}
-		}
-	case *image.Paletted:
-		pal := make([][3]uint8, 256)
-		for i, c := range m.Palette {
-			n := color.NRGBAModel.Convert(c).(color.NRGBA)
-			pal[i] = [3]uint8{n.R, n.G, n.B}
-		}
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+w]
-			o := 3 * y * w
-			for _, v := range row {
-				c := pal[v]
-				p[o], p[o+1], p[o+2] = c[0], c[1], c[2]
-				o += 3
-			}
-		}
-	case *image.CMYK:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-			o := 3 * y * w
-			for x := 0; x < w; x++ {
-				p[o], p[o+1], p[o+2] = color.CMYKToRGB(row[4*x], row[4*x+1], row[4*x+2], row[4*x+3])
-				o += 3
-			}
-		}
-	default:
-		// RGBA (premultiplied), 16-bit and anything else: un-premultiply
-		// through NRGBA64 and keep the high byte.
-		o := 0
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
-				p[o], p[o+1], p[o+2] = uint8(c.R>>8), uint8(c.G>>8), uint8(c.B>>8)
-				o += 3
-			}
-		}
-	}
-}
-
-// unpremultiply undoes alpha premultiplication of one 8-bit channel.
-func unpremultiply(v, a uint8) uint8 {
-	x := (uint32(v)*0xff + uint32(a)/2) / uint32(a)
-	return uint8(min(x, 0xff))
 }
