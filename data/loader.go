@@ -28,6 +28,18 @@ type Batch struct {
 	Images  *tensor.Tensor // [B, H, W, 3] float32
 	Labels  []int          // B labels
 	Indices []int          // B dataset indices the samples came from
+	buf     *[]float32
+	pool    *sync.Pool
+}
+
+// Release hands the batch's image memory back to its loader for reuse by a
+// later batch. Optional; after it, b.Images must not be used (it is set to
+// nil).
+func (b *Batch) Release() {
+	if b.pool != nil && b.buf != nil {
+		b.pool.Put(b.buf)
+	}
+	b.buf, b.pool, b.Images = nil, nil, nil
 }
 
 // Loader produces batches from a dataset with a pool of workers. A batch's
@@ -36,6 +48,7 @@ type Batch struct {
 type Loader struct {
 	ds   Dataset
 	opts LoaderOptions
+	pool sync.Pool // *[]float32 of BatchSize images
 }
 
 // NewLoader checks opts and returns a loader over ds.
@@ -140,20 +153,34 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) *EpochIterator {
 func (l *Loader) load(ctx context.Context, job batchJob, s *Scratch, img *RGB) (*Batch, error) {
 	p := l.opts.Transform.Pre
 	n := p.Numel()
+	buf, _ := l.pool.Get().(*[]float32)
+	if buf == nil || len(*buf) != l.opts.BatchSize*n {
+		fresh := make([]float32, l.opts.BatchSize*n)
+		buf = &fresh
+	}
+	images, err := tensor.FromData((*buf)[:len(job.indices)*n], len(job.indices), p.Height, p.Width, 3)
+	if err != nil {
+		return nil, fmt.Errorf("data: loader: %w", err)
+	}
 	b := &Batch{
-		Images:  tensor.New(len(job.indices), p.Height, p.Width, 3),
+		Images:  images,
 		Labels:  make([]int, len(job.indices)),
 		Indices: append([]int(nil), job.indices...),
+		buf:     buf,
+		pool:    &l.pool,
 	}
 	for k, i := range job.indices {
 		if err := ctx.Err(); err != nil {
+			b.Release()
 			return nil, err
 		}
 		if err := l.ds.Load(i, img); err != nil {
+			b.Release()
 			return nil, fmt.Errorf("data: loader: sample %d: %w", i, err)
 		}
 		seed := DeriveSeed(l.opts.Seed, uint64(job.epoch), uint64(job.start+k))
 		if err := l.opts.Transform.Apply(s, img, seed, b.Images.Data[k*n:(k+1)*n]); err != nil {
+			b.Release()
 			return nil, fmt.Errorf("data: loader: sample %d: %w", i, err)
 		}
 		b.Labels[k] = l.ds.Label(i)

@@ -128,6 +128,16 @@ func TestLoaderEpochsDifferAndDropLast(t *testing.T) {
 			t.Fatalf("sample %d value %d = %v, want %v", i, p, got, want)
 		}
 	}
+	// Released batches are reused and fully overwritten: epoch 0 again,
+	// after releasing everything, gives the same values.
+	want := slices.Clone(e0[1].Images.Data)
+	for _, b := range append(e0, e1...) {
+		b.Release()
+	}
+	again := collect(t, l, 0)
+	if !slices.Equal(again[1].Images.Data, want) {
+		t.Fatal("batch from reused memory differs")
+	}
 	// Sequential order without Shuffle.
 	l, _ = NewLoader(ds, LoaderOptions{BatchSize: 4, Transform: Transform{Pre: pre}})
 	all := collect(t, l, 0)
