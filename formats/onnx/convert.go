@@ -1,0 +1,752 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/graft-ml/graft/nn"
+	"github.com/graft-ml/graft/tensor"
+)
+
+// Network is an ONNX model converted to a trainable Graft graph. The graph
+// takes NHWC input; InputDims keeps the model's own NCHW dimensions (-1 for
+// a symbolic one, usually the batch).
+type Network struct {
+	File      string
+	Graph     *nn.Graph
+	InputName string
+	InputDims []int64
+	Outputs   []string
+	Opset     int64
+}
+
+// Supported lists the ONNX operators the converter handles.
+var Supported = []string{"Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
+	"HardSwish", "Mul", "Add", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Flatten",
+	"Reshape", "Pad", "Dropout", "Softmax", "Identity", "Constant"}
+
+// Load reads an ONNX file and converts it to a Graft graph.
+func Load(file string) (*Network, error) {
+	m, err := Parse(file)
+	if err != nil {
+		return nil, err
+	}
+	net, err := Convert(m)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %s: %w", file, err)
+	}
+	net.File = file
+	return net, nil
+}
+
+// value is what the converter knows about one ONNX tensor name.
+type value struct {
+	node  string // Graft node producing it
+	rank  int    // rank in ONNX's terms (4 for NCHW images)
+	konst *constant
+}
+
+type converter struct {
+	g      *nn.Graph
+	inits  map[string]*TensorProto
+	vals   map[string]*value
+	used   map[string]bool
+	opset  int64
+	anon   int
+	layers int
+}
+
+// Convert builds a Graft graph from a decoded ONNX model.
+func Convert(m *Model) (*Network, error) {
+	c := &converter{g: nn.NewGraph(), inits: map[string]*TensorProto{}, vals: map[string]*value{}, used: map[string]bool{}}
+	c.opset = m.Opsets[""]
+	if c.opset == 0 {
+		c.opset = m.Opsets["ai.onnx"]
+	}
+	for i := range m.Graph.Initializers {
+		t := &m.Graph.Initializers[i]
+		c.inits[t.Name] = t
+	}
+	net := &Network{Graph: c.g, Opset: c.opset}
+	for _, in := range m.Graph.Inputs {
+		if _, isInit := c.inits[in.Name]; isInit {
+			continue // old exporters list initializers as inputs too
+		}
+		if net.InputName != "" {
+			return nil, fmt.Errorf("graph input %q: only models with one input are supported (already have %q)", in.Name, net.InputName)
+		}
+		if in.ElemType != TypeFloat && in.ElemType != 0 {
+			return nil, fmt.Errorf("graph input %q has element type %d; only float inputs are supported", in.Name, in.ElemType)
+		}
+		name := c.nodeName(in.Name)
+		if err := c.g.Input(name); err != nil {
+			return nil, err
+		}
+		c.vals[in.Name] = &value{node: name, rank: len(in.Dims)}
+		net.InputName, net.InputDims = in.Name, in.Dims
+	}
+	if net.InputName == "" {
+		return nil, fmt.Errorf("the graph has no input")
+	}
+	for i := range m.Graph.Nodes {
+		n := &m.Graph.Nodes[i]
+		if err := c.convert(n); err != nil {
+			label := n.Name
+			if label == "" && len(n.Outputs) > 0 {
+				label = n.Outputs[0]
+			}
+			return nil, fmt.Errorf("node %s (%s): %w", label, n.OpType, err)
+		}
+	}
+	var outs []string
+	for _, o := range m.Graph.Outputs {
+		v, ok := c.vals[o.Name]
+		if !ok || v.konst != nil || v.node == "" {
+			return nil, fmt.Errorf("graph output %q is not computed from the input", o.Name)
+		}
+		outs = append(outs, v.node)
+		net.Outputs = append(net.Outputs, o.Name)
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("the graph has no output")
+	}
+	if err := c.g.SetOutputs(outs...); err != nil {
+		return nil, err
+	}
+	return net, nil
+}
+
+// nodeName turns an ONNX name into a unique Graft node name ('/' is not allowed).
+func (c *converter) nodeName(s string) string {
+	s = strings.Trim(strings.ReplaceAll(s, "/", "."), ".")
+	if s == "" {
+		c.anon++
+		s = fmt.Sprintf("node_%d", c.anon)
+	}
+	base := s
+	for k := 2; c.used[s]; k++ {
+		s = fmt.Sprintf("%s_%d", base, k)
+	}
+	c.used[s] = true
+	return s
+}
+
+// constOf returns the named input as a folded constant, if it is one.
+func (c *converter) constOf(name string) (*constant, bool, error) {
+	if v, ok := c.vals[name]; ok {
+		return v.konst, v.konst != nil, nil
+	}
+	if t, ok := c.inits[name]; ok {
+		k, err := constFromProto(t)
+		if err != nil {
+			return nil, false, err
+		}
+		c.vals[name] = &value{konst: &k, rank: len(k.dims)}
+		return &k, true, nil
+	}
+	return nil, false, nil
+}
+
+// weight returns a constant input as a float32 tensor in its ONNX layout.
+func (c *converter) weight(n *Node, i int) (*tensor.Tensor, error) {
+	if i >= len(n.Inputs) || n.Inputs[i] == "" {
+		return nil, nil
+	}
+	name := n.Inputs[i]
+	if t, ok := c.inits[name]; ok {
+		w, err := t.Float32()
+		if err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
+	k, ok, err := c.constOf(name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("input %d (%s) must be a constant weight", i, name)
+	}
+	shape := make([]int, len(k.dims))
+	for j, d := range k.dims {
+		shape[j] = int(d)
+	}
+	w := tensor.New(shape...)
+	if len(w.Data) != len(k.vals) {
+		return nil, fmt.Errorf("constant %s: %d values for shape %v", name, len(k.vals), k.dims)
+	}
+	for j, v := range k.vals {
+		w.Data[j] = float32(v)
+	}
+	return w, nil
+}
+
+// input returns the Graft node of a non-constant input.
+func (c *converter) input(n *Node, i int) (*value, error) {
+	if i >= len(n.Inputs) {
+		return nil, fmt.Errorf("missing input %d", i)
+	}
+	v, ok := c.vals[n.Inputs[i]]
+	if !ok {
+		if _, isInit := c.inits[n.Inputs[i]]; isInit {
+			return nil, fmt.Errorf("input %q is a constant; only computed tensors are supported here", n.Inputs[i])
+		}
+		return nil, fmt.Errorf("input %q is not defined before it is used", n.Inputs[i])
+	}
+	if v.konst != nil {
+		return nil, fmt.Errorf("input %q is a constant; only computed tensors are supported here", n.Inputs[i])
+	}
+	return v, nil
+}
+
+// add appends a layer node for n's first output.
+func (c *converter) add(n *Node, layer nn.Layer, rank int, inputs ...*value) error {
+	var names []string
+	for _, v := range inputs {
+		names = append(names, v.node)
+	}
+	if err := c.g.Add(layer.Name(), layer, names...); err != nil {
+		return err
+	}
+	c.vals[n.Outputs[0]] = &value{node: layer.Name(), rank: rank}
+	return nil
+}
+
+func (c *converter) layerName(n *Node) string {
+	if n.Name != "" {
+		return c.nodeName(n.Name)
+	}
+	if len(n.Outputs) > 0 {
+		return c.nodeName(n.Outputs[0])
+	}
+	return c.nodeName("")
+}
+
+func intsAttr(n *Node, name string, def []int64) []int64 {
+	if a := attr(n, name); a != nil {
+		return a.Ints
+	}
+	return def
+}
+
+func intAttr(n *Node, name string, def int64) int64 {
+	if a := attr(n, name); a != nil {
+		return a.I
+	}
+	return def
+}
+
+func floatAttr(n *Node, name string, def float32) float32 {
+	if a := attr(n, name); a != nil {
+		return a.F
+	}
+	return def
+}
+
+func strAttr(n *Node, name, def string) string {
+	if a := attr(n, name); a != nil {
+		return string(a.S)
+	}
+	return def
+}
+
+func (c *converter) convert(n *Node) error {
+	if n.Domain != "" && n.Domain != "ai.onnx" {
+		return fmt.Errorf("operator domain %q is not supported", n.Domain)
+	}
+	if len(n.Outputs) == 0 {
+		return fmt.Errorf("node has no outputs")
+	}
+	// Fold constant subgraphs.
+	if foldable[n.OpType] {
+		var ins []constant
+		all := true
+		for _, name := range n.Inputs {
+			if name == "" {
+				continue
+			}
+			k, ok, err := c.constOf(name)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				all = false
+				break
+			}
+			ins = append(ins, *k)
+		}
+		if all {
+			k, err := fold(n, ins)
+			if err != nil {
+				return err
+			}
+			c.vals[n.Outputs[0]] = &value{konst: &k, rank: len(k.dims)}
+			return nil
+		}
+	}
+	switch n.OpType {
+	case "Identity", "Dropout":
+		v, err := c.input(n, 0)
+		if err != nil {
+			return err
+		}
+		c.vals[n.Outputs[0]] = v
+		return nil
+	case "Conv":
+		return c.conv(n)
+	case "BatchNormalization":
+		return c.batchNorm(n)
+	case "Relu":
+		return c.unary(n, nn.NewReLU(c.layerName(n)))
+	case "Sigmoid":
+		return c.unary(n, nn.NewSigmoid(c.layerName(n)))
+	case "HardSwish":
+		return c.unary(n, nn.NewHardSwish(c.layerName(n)))
+	case "LeakyRelu":
+		return c.unary(n, nn.NewLeakyReLU(c.layerName(n), floatAttr(n, "alpha", 0.01)))
+	case "HardSigmoid":
+		return c.unary(n, nn.NewHardSigmoid(c.layerName(n), floatAttr(n, "alpha", 0.2), floatAttr(n, "beta", 0.5)))
+	case "Clip":
+		return c.clip(n)
+	case "Softmax":
+		v, err := c.input(n, 0)
+		if err != nil {
+			return err
+		}
+		axis := intAttr(n, "axis", map[bool]int64{true: -1, false: 1}[c.opset >= 13])
+		if axis < 0 {
+			axis += int64(v.rank)
+		}
+		if v.rank != 2 || axis != 1 {
+			return fmt.Errorf("softmax over axis %d of a rank-%d tensor: only the class axis of [N, classes] is supported", axis, v.rank)
+		}
+		return c.add(n, nn.NewSoftmax(c.layerName(n)), v.rank, v)
+	case "Add", "Mul":
+		return c.binary(n)
+	case "Concat":
+		return c.concat(n)
+	case "MaxPool", "AveragePool":
+		return c.pool(n)
+	case "GlobalAveragePool":
+		v, err := c.input(n, 0)
+		if err != nil {
+			return err
+		}
+		if v.rank != 4 {
+			return fmt.Errorf("GlobalAveragePool of a rank-%d tensor", v.rank)
+		}
+		return c.add(n, nn.NewGlobalAvgPool(c.layerName(n), true), 4, v)
+	case "Flatten":
+		v, err := c.input(n, 0)
+		if err != nil {
+			return err
+		}
+		if axis := intAttr(n, "axis", 1); axis != 1 {
+			return fmt.Errorf("Flatten with axis %d: only axis 1 is supported", axis)
+		}
+		return c.flatten(n, v)
+	case "Reshape":
+		return c.reshape(n)
+	case "Gemm":
+		return c.gemm(n)
+	case "MatMul":
+		return c.matmul(n)
+	case "Pad":
+		return c.pad(n)
+	}
+	return fmt.Errorf("operator %s is not supported (supported: %s)", n.OpType, strings.Join(Supported, ", "))
+}
+
+func (c *converter) unary(n *Node, layer nn.Layer) error {
+	v, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	return c.add(n, layer, v.rank, v)
+}
+
+func (c *converter) flatten(n *Node, v *value) error {
+	switch v.rank {
+	case 2:
+		c.vals[n.Outputs[0]] = v
+		return nil
+	case 4:
+		return c.add(n, &flattenCHW{name: c.layerName(n)}, 2, v)
+	}
+	return fmt.Errorf("flattening a rank-%d tensor is not supported", v.rank)
+}
+
+func (c *converter) reshape(n *Node) error {
+	v, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	k, ok, err := c.constOf(n.Inputs[1])
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("the target shape must be a constant")
+	}
+	shape := k.ints()
+	// [N, -1], [0, -1] and [N, C*H*W] all flatten an image batch.
+	if len(shape) == 2 && (v.rank == 4 || v.rank == 2) {
+		if shape[1] == -1 || shape[0] == -1 || shape[0] == 0 || shape[0] > 0 {
+			return c.flatten(n, v)
+		}
+	}
+	return fmt.Errorf("reshape of a rank-%d tensor to %v is not supported (only flattening to [N, features])", v.rank, shape)
+}
+
+func (c *converter) conv(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	w, err := c.weight(n, 1)
+	if err != nil {
+		return err
+	}
+	if w == nil || w.Rank() != 4 {
+		return fmt.Errorf("only 2-D convolutions are supported")
+	}
+	b, err := c.weight(n, 2)
+	if err != nil {
+		return err
+	}
+	outC, icg, kh, kw := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3]
+	group := int(intAttr(n, "group", 1))
+	if ks := intsAttr(n, "kernel_shape", nil); ks != nil && (len(ks) != 2 || int(ks[0]) != kh || int(ks[1]) != kw) {
+		return fmt.Errorf("kernel_shape %v does not match weight %v", ks, w.Shape)
+	}
+	strides := intsAttr(n, "strides", []int64{1, 1})
+	dil := intsAttr(n, "dilations", []int64{1, 1})
+	if len(strides) != 2 || len(dil) != 2 || group < 1 || outC%group != 0 {
+		return fmt.Errorf("strides %v, dilations %v, group %d", strides, dil, group)
+	}
+	pad, err := padding(n, kh, kw)
+	if err != nil {
+		return err
+	}
+	cfg := nn.Conv2DConfig{InChannels: icg * group, Filters: outC, KernelH: kh, KernelW: kw,
+		StrideH: int(strides[0]), StrideW: int(strides[1]), DilationH: int(dil[0]), DilationW: int(dil[1]),
+		Padding: pad, Groups: group, NoBias: b == nil, Init: nn.InitZeros}
+	layer, err := nn.NewConv2D(c.layerName(n), cfg)
+	if err != nil {
+		return err
+	}
+	// OIHW -> HWIO: [KH][KW][I/g][O].
+	k := layer.Kernel.Value.Data
+	for o := 0; o < outC; o++ {
+		for i := 0; i < icg; i++ {
+			for y := 0; y < kh; y++ {
+				for xx := 0; xx < kw; xx++ {
+					k[((y*kw+xx)*icg+i)*outC+o] = w.Data[((o*icg+i)*kh+y)*kw+xx]
+				}
+			}
+		}
+	}
+	if b != nil {
+		if b.Size() != outC {
+			return fmt.Errorf("bias has %d values for %d filters", b.Size(), outC)
+		}
+		copy(layer.Bias.Value.Data, b.Data)
+	}
+	return c.add(n, layer, 4, x)
+}
+
+// padding reads pads/auto_pad for a 2-D window operator.
+func padding(n *Node, kh, kw int) (nn.Padding, error) {
+	switch auto := strAttr(n, "auto_pad", "NOTSET"); auto {
+	case "NOTSET":
+	case "VALID":
+		return nn.PadValid(), nil
+	case "SAME_UPPER":
+		return nn.PadSame(), nil
+	default:
+		return nn.Padding{}, fmt.Errorf("auto_pad %s is not supported", auto)
+	}
+	pads := intsAttr(n, "pads", []int64{0, 0, 0, 0})
+	if len(pads) != 4 {
+		return nn.Padding{}, fmt.Errorf("pads %v: want 4 values", pads)
+	}
+	for _, p := range pads {
+		if p < 0 || p > 1<<16 {
+			return nn.Padding{}, fmt.Errorf("pads %v", pads)
+		}
+	}
+	return nn.PadExplicit(int(pads[0]), int(pads[2]), int(pads[1]), int(pads[3])), nil
+}
+
+func (c *converter) batchNorm(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	var ts [4]*tensor.Tensor
+	for i := range ts {
+		if ts[i], err = c.weight(n, i+1); err != nil {
+			return err
+		}
+		if ts[i] == nil {
+			return fmt.Errorf("missing input %d", i+1)
+		}
+	}
+	ch := ts[0].Size()
+	for i, t := range ts {
+		if t.Size() != ch {
+			return fmt.Errorf("input %d has %d values for %d channels", i+1, t.Size(), ch)
+		}
+	}
+	bn, err := nn.NewBatchNorm(c.layerName(n), nn.BatchNormConfig{Channels: ch, Convention: nn.BNPyTorch,
+		Epsilon: float64(floatAttr(n, "epsilon", 1e-5)), Momentum: 1 - float64(floatAttr(n, "momentum", 0.9))})
+	if err != nil {
+		return err
+	}
+	copy(bn.Gamma.Value.Data, ts[0].Data)
+	copy(bn.Beta.Value.Data, ts[1].Data)
+	copy(bn.MovingMean.Value.Data, ts[2].Data)
+	copy(bn.MovingVariance.Value.Data, ts[3].Data)
+	return c.add(n, bn, x.rank, x)
+}
+
+func (c *converter) clip(n *Node) error {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if c.opset < 11 {
+		lo, hi = floatAttr(n, "min", lo), floatAttr(n, "max", hi)
+	} else {
+		for i, dst := range []*float32{&lo, &hi} {
+			if i+1 < len(n.Inputs) && n.Inputs[i+1] != "" {
+				k, ok, err := c.constOf(n.Inputs[i+1])
+				if err != nil {
+					return err
+				}
+				if !ok || len(k.vals) != 1 {
+					return fmt.Errorf("clip bounds must be scalar constants")
+				}
+				*dst = float32(k.vals[0])
+			}
+		}
+	}
+	switch {
+	case lo == 0 && hi == 6:
+		return c.unary(n, nn.NewReLU6(c.layerName(n)))
+	case lo == 0 && math.IsInf(float64(hi), 1):
+		return c.unary(n, nn.NewReLU(c.layerName(n)))
+	}
+	return fmt.Errorf("clip to [%g, %g]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported", lo, hi)
+}
+
+func (c *converter) binary(n *Node) error {
+	if len(n.Inputs) != 2 {
+		return fmt.Errorf("want 2 inputs, have %d", len(n.Inputs))
+	}
+	a, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	b, err := c.input(n, 1)
+	if err != nil {
+		return err
+	}
+	rank := max(a.rank, b.rank)
+	if n.OpType == "Add" {
+		return c.add(n, nn.NewAdd(c.layerName(n)), rank, a, b)
+	}
+	// Multiply broadcasts its second input ([N,1,1,C] gates) over the first.
+	if b.rank == 4 && a.rank == 4 {
+		return c.add(n, nn.NewMultiply(c.layerName(n)), rank, a, b)
+	}
+	return fmt.Errorf("Mul of rank-%d and rank-%d tensors is not supported", a.rank, b.rank)
+}
+
+func (c *converter) concat(n *Node) error {
+	var ins []*value
+	for i := range n.Inputs {
+		v, err := c.input(n, i)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, v)
+	}
+	if len(ins) == 0 {
+		return fmt.Errorf("no inputs")
+	}
+	rank := ins[0].rank
+	axis := intAttr(n, "axis", 1)
+	if axis < 0 {
+		axis += int64(rank)
+	}
+	if axis != 1 || (rank != 4 && rank != 2) {
+		return fmt.Errorf("concatenation along axis %d of rank-%d tensors: only the channel axis is supported", axis, rank)
+	}
+	return c.add(n, nn.NewConcat(c.layerName(n)), rank, ins...)
+}
+
+func (c *converter) pool(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	ks := intsAttr(n, "kernel_shape", nil)
+	if len(ks) != 2 {
+		return fmt.Errorf("kernel_shape %v: only 2-D pooling is supported", ks)
+	}
+	strides := intsAttr(n, "strides", []int64{1, 1})
+	if len(strides) != 2 {
+		return fmt.Errorf("strides %v", strides)
+	}
+	if d := intsAttr(n, "dilations", nil); d != nil && (d[0] != 1 || d[1] != 1) {
+		return fmt.Errorf("dilated pooling is not supported")
+	}
+	pad, err := padding(n, int(ks[0]), int(ks[1]))
+	if err != nil {
+		return err
+	}
+	cfg := nn.Pool2DConfig{PoolH: int(ks[0]), PoolW: int(ks[1]), StrideH: int(strides[0]), StrideW: int(strides[1]),
+		Padding: pad, CeilMode: intAttr(n, "ceil_mode", 0) == 1, CountIncludePad: intAttr(n, "count_include_pad", 0) == 1}
+	var layer nn.Layer
+	if n.OpType == "MaxPool" {
+		if len(n.Outputs) > 1 && n.Outputs[1] != "" {
+			return fmt.Errorf("MaxPool's Indices output is not supported")
+		}
+		layer, err = nn.NewMaxPool2D(c.layerName(n), cfg)
+	} else {
+		layer, err = nn.NewAvgPool2D(c.layerName(n), cfg)
+	}
+	if err != nil {
+		return err
+	}
+	return c.add(n, layer, 4, x)
+}
+
+func (c *converter) gemm(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	if intAttr(n, "transA", 0) != 0 {
+		return fmt.Errorf("transA=1 is not supported")
+	}
+	w, err := c.weight(n, 1)
+	if err != nil {
+		return err
+	}
+	if w == nil || w.Rank() != 2 {
+		return fmt.Errorf("B must be a rank-2 constant")
+	}
+	b, err := c.weight(n, 2)
+	if err != nil {
+		return err
+	}
+	alpha, beta := floatAttr(n, "alpha", 1), floatAttr(n, "beta", 1)
+	transB := intAttr(n, "transB", 0) == 1
+	return c.dense(n, x, w, b, transB, alpha, beta)
+}
+
+func (c *converter) matmul(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	w, err := c.weight(n, 1)
+	if err != nil {
+		return err
+	}
+	if w == nil || w.Rank() != 2 || x.rank != 2 {
+		return fmt.Errorf("only [N, in] x constant [in, out] products are supported")
+	}
+	return c.dense(n, x, w, nil, false, 1, 1)
+}
+
+// dense adds y = alpha * x·op(W) + beta * b as a Dense layer.
+func (c *converter) dense(n *Node, x *value, w, b *tensor.Tensor, transB bool, alpha, beta float32) error {
+	in, out := w.Shape[0], w.Shape[1]
+	if transB {
+		in, out = out, in
+	}
+	if x.rank != 2 {
+		return fmt.Errorf("input must be [N, features], is rank %d", x.rank)
+	}
+	layer, err := nn.NewDense(c.layerName(n), nn.DenseConfig{In: in, Out: out, NoBias: b == nil, Init: nn.InitZeros})
+	if err != nil {
+		return err
+	}
+	k := layer.Kernel.Value.Data
+	for i := 0; i < in; i++ {
+		for o := 0; o < out; o++ {
+			v := w.Data[i*out+o]
+			if transB {
+				v = w.Data[o*in+i]
+			}
+			k[i*out+o] = alpha * v
+		}
+	}
+	if b != nil {
+		switch b.Size() {
+		case out:
+			for o := range out {
+				layer.Bias.Value.Data[o] = beta * b.Data[o]
+			}
+		case 1:
+			for o := range out {
+				layer.Bias.Value.Data[o] = beta * b.Data[0]
+			}
+		default:
+			return fmt.Errorf("bias of %d values for %d outputs", b.Size(), out)
+		}
+	}
+	return c.add(n, layer, 2, x)
+}
+
+func (c *converter) pad(n *Node) error {
+	x, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	if mode := strAttr(n, "mode", "constant"); mode != "constant" {
+		return fmt.Errorf("pad mode %s: only constant (zero) padding is supported", mode)
+	}
+	var pads []int64
+	value := 0.0
+	if c.opset < 11 {
+		pads = intsAttr(n, "pads", nil)
+		value = float64(floatAttr(n, "value", 0))
+	} else {
+		k, ok, err := c.constOf(n.Inputs[1])
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("pads must be a constant")
+		}
+		pads = k.ints()
+		if len(n.Inputs) > 2 && n.Inputs[2] != "" {
+			v, ok, err := c.constOf(n.Inputs[2])
+			if err != nil {
+				return err
+			}
+			if !ok || len(v.vals) != 1 {
+				return fmt.Errorf("pad value must be a scalar constant")
+			}
+			value = v.vals[0]
+		}
+	}
+	if value != 0 {
+		return fmt.Errorf("padding with %g: only zero padding is supported", value)
+	}
+	if x.rank != 4 || len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
+		return fmt.Errorf("pads %v on a rank-%d tensor: only spatial padding of NCHW images is supported", pads, x.rank)
+	}
+	for _, p := range pads {
+		if p < 0 || p > 1<<16 {
+			return fmt.Errorf("pads %v", pads)
+		}
+	}
+	layer, err := nn.NewZeroPadding2D(c.layerName(n), int(pads[2]), int(pads[6]), int(pads[3]), int(pads[7]))
+	if err != nil {
+		return err
+	}
+	return c.add(n, layer, 4, x)
+}
