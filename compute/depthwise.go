@@ -7,6 +7,10 @@ package compute
 
 // depthwiseForward computes y = conv(x, w) + bias for a depthwise p.
 func depthwiseForward(p ConvParams, x, w, bias, y []float32) {
+	if p.isRowDepthwise() {
+		depthwiseRowsForward(p, x, w, bias, y)
+		return
+	}
 	oh, ow := p.OutH(), p.OutW()
 	c, oc := p.InC, p.OutC
 	mult := oc / c
@@ -59,6 +63,10 @@ func spreadMulAdd(out, in, wk []float32, mult int) {
 // depthwise p. Each input pixel gathers from the outputs whose windows cover
 // it, so workers never write the same element.
 func depthwiseBackwardData(p ConvParams, dy, w, dx []float32) {
+	if p.isRowDepthwise() {
+		depthwiseRowsBackwardData(p, dy, w, dx)
+		return
+	}
 	oh, ow := p.OutH(), p.OutW()
 	c, oc := p.InC, p.OutC
 	mult := oc / c
@@ -111,6 +119,10 @@ func gatherMulAdd(out, g, wk []float32, mult int) {
 // Each worker sums its rows of output into its own buffer (worker 0 into dw
 // itself); the buffers are added into dw at the end.
 func depthwiseBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	if p.isRowDepthwise() {
+		depthwiseRowsBackwardFilter(p, x, dy, dw)
+		return
+	}
 	oh, ow := p.OutH(), p.OutW()
 	c, oc := p.InC, p.OutC
 	mult := oc / c
