@@ -26,7 +26,7 @@ SHAPES = [
 PASSES = ["forward", "backward-data", "backward-filter"]
 
 
-def best_time(fn, reps=5):
+def best_time(fn, reps=10):
     fn()  # warm up: primitive creation, allocation
     best = float("inf")
     for _ in range(reps):
