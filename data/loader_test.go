@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -222,5 +225,53 @@ func TestLoaderBalancedSampler(t *testing.T) {
 	}
 	if _, err := NewLoader(ds, LoaderOptions{}); err == nil {
 		t.Error("batch size 0 accepted")
+	}
+}
+
+func TestLoaderFashionMNIST(t *testing.T) {
+	ip := filepath.Join(fashionDir, "t10k-images-idx3-ubyte.gz")
+	if _, err := os.Stat(ip); err != nil {
+		t.Skip("Fashion-MNIST not installed")
+	}
+	ds, err := OpenIDX(ip, filepath.Join(fashionDir, "t10k-labels-idx1-ubyte.gz"), FashionMNISTClasses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := StratifiedSplit(ds, 3, 0.9, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, _ := Subset(ds, parts[1])
+	if val.Len() != 1000 {
+		t.Fatalf("validation split %d, want 1000 (100 per class)", val.Len())
+	}
+	counts, _ := ClassCounts(val, 10)
+	for c, n := range counts {
+		if n != 100 {
+			t.Fatalf("class %d: %d validation samples, want 100", c, n)
+		}
+	}
+	pre := Preprocess{Height: 28, Width: 28, Resize: ResizeSquash, Scale: ScaleUnit}
+	l, err := NewLoader(val, LoaderOptions{BatchSize: 64, Workers: 2, Transform: Transform{Pre: pre}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := collect(t, l, 0)
+	if len(batches) != 16 {
+		t.Fatalf("%d batches, want 16", len(batches))
+	}
+	// The first validation sample's pixels, unchanged apart from /255 and grey in all channels.
+	first := parts[1][0]
+	raw := ds.Images.Data[first*784 : (first+1)*784]
+	got := batches[0].Images.Data
+	for p, v := range raw {
+		for c := range 3 {
+			if want := float32(v) / 255; math.Abs(float64(got[3*p+c]-want)) > 1e-6 {
+				t.Fatalf("pixel %d channel %d: %v, want %v", p, c, got[3*p+c], want)
+			}
+		}
+	}
+	if batches[0].Labels[0] != int(ds.Labels.Data[first]) {
+		t.Fatalf("label %d, want %d", batches[0].Labels[0], ds.Labels.Data[first])
 	}
 }
