@@ -132,10 +132,10 @@ func mustSpec(t *testing.T, g *Graph) GraphSpec {
 
 func TestFromSpecErrors(t *testing.T) {
 	cases := map[string]string{
-		`{"nodes":[{"name":"x"},{"name":"y","layer":{"type":"Warp"},"inputs":["x"]}],"outputs":["y"]}`:               "unknown layer type",
+		`{"nodes":[{"name":"x"},{"name":"y","layer":{"type":"Warp"},"inputs":["x"]}],"outputs":["y"]}`:                    "unknown layer type",
 		`{"nodes":[{"name":"x"},{"name":"y","layer":{"type":"Dense","config":{"In":0}},"inputs":["x"]}],"outputs":["y"]}`: "positive",
-		`{"nodes":[{"name":"y","layer":{"type":"Add"},"inputs":["nope"]}],"outputs":["y"]}`:                            "does not exist",
-		`{"nodes":[{"name":"x"},{"name":"y","layer":{"type":"Activation","config":{"kind":"tanhh"}},"inputs":["x"]}]}`:     "unknown activation",
+		`{"nodes":[{"name":"y","layer":{"type":"Add"},"inputs":["nope"]}],"outputs":["y"]}`:                               "does not exist",
+		`{"nodes":[{"name":"x"},{"name":"y","layer":{"type":"Activation","config":{"kind":"tanhh"}},"inputs":["x"]}]}`:    "unknown activation",
 	}
 	for js, want := range cases {
 		var s GraphSpec
