@@ -17,6 +17,11 @@ var (
 	// that Gemm's packing of the K×OutC kernel matrix, done once per tile,
 	// costs little next to the tile's product.
 	minTileRows = 336
+
+	// filterTileDepth is the multiple of rows that backward-filter tiles
+	// come in: Gemm's depth block, so that every pass over the dw tile it
+	// accumulates into runs at full depth.
+	filterTileDepth = 256
 )
 
 // gemmSerial is Gemm on the calling goroutine alone: the convolution
@@ -149,34 +154,36 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 	}
 }
 
-// convBackwardFilterGemm adds the kernel gradient im2colᵀ*dy to dw. Each
-// worker sums its share of output pixels into its own buffer (worker 0 into
-// dw itself), and the buffers are added into dw at the end.
+// convBackwardFilterGemm adds the kernel gradient im2colᵀ*dy to dw. The
+// output pixels are split into one contiguous share per worker; each worker
+// sums its share, in tiles of whole multiples of filterTileDepth rows, into
+// its own buffer (worker 0 into dw itself), and the buffers are added into
+// dw at the end.
 func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	total := p.Batch * p.OutH() * p.OutW()
 	k := p.KH * p.KW * icg
-	rows := tileRows(total, k)
-	if p.isPointwise() {
-		rows = (total + Threads() - 1) / Threads()
-	}
-	tiles := (total + rows - 1) / rows
-	workers := min(Threads(), tiles)
+	dw = dw[:k*p.OutC]
+	rows := roundUp(max(colTileFloats/k, minTileRows), filterTileDepth)
+	workers := min(Threads(), (total+filterTileDepth-1)/filterTileDepth)
 	partials := make([]*[]float32, workers)
-	parallelWorkers(tiles, func(wk, t0, t1 int) {
+	parallelWorkers(workers, func(wk, _, _ int) {
+		lo, hi := wk*total/workers, (wk+1)*total/workers
 		acc, beta := dw, float32(1)
 		if wk > 0 {
 			partials[wk] = getScratch(len(dw))
 			acc, beta = *partials[wk], 0
 		}
 		var col []float32
+		step := hi - lo // a pointwise share is one product, read in place
 		if !p.isPointwise() {
-			buf := getScratch(rows * k)
+			step = min(rows, hi-lo)
+			buf := getScratch(step * k)
 			defer putScratch(buf)
 			col = *buf
 		}
-		for t := t0; t < t1; t++ {
-			r0, r1 := t*rows, min((t+1)*rows, total)
+		for r0 := lo; r0 < hi; r0 += step {
+			r1 := min(r0+step, hi)
 			for g := 0; g < p.Groups; g++ {
 				a, lda := col, k
 				if col == nil {
@@ -191,9 +198,7 @@ func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
 		}
 	})
 	for _, part := range partials[1:] {
-		if part != nil {
-			addToParallel(dw, *part)
-			putScratch(part)
-		}
+		addToParallel(dw, *part)
+		putScratch(part)
 	}
 }

@@ -129,9 +129,9 @@ func TestConvMatchesReference(t *testing.T) {
 // shapes this small still split into many tiles and bands (and backward-data
 // runs its two phases).
 func TestConvSmallTiles(t *testing.T) {
-	oldFloats, oldRows := colTileFloats, minTileRows
-	colTileFloats, minTileRows = 64, 5
-	defer func() { colTileFloats, minTileRows = oldFloats, oldRows }()
+	oldFloats, oldRows, oldDepth := colTileFloats, minTileRows, filterTileDepth
+	colTileFloats, minTileRows, filterTileDepth = 64, 5, 4
+	defer func() { colTileFloats, minTileRows, filterTileDepth = oldFloats, oldRows, oldDepth }()
 	for _, p := range convCases {
 		t.Run(convName(p), func(t *testing.T) { checkConvAgainstReference(t, p) })
 	}
