@@ -255,9 +255,8 @@ func (a *Attribute) Int64s() ([]int64, error) {
 	if t.class != classFixed {
 		return nil, a.errorf("type %s is not an integer", a.dt)
 	}
-	n := a.count()
-	out := make([]int64, n)
 	sz := int(t.size)
+	out := make([]int64, len(a.data)/sz)
 	for i := range out {
 		out[i] = intValue(a.data[i*sz:(i+1)*sz], t)
 	}

@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -65,5 +64,3 @@ func (f *File) walkBTree1Node(addr uint64, nodeType uint8, keySize, wantLevel in
 	}
 	return nil
 }
-
-var errCycle = errors.New("cycle detected")

@@ -199,7 +199,7 @@ func (f *File) openExtArray(addr uint64) (*extArray, error) {
 	if d.err != nil {
 		return nil, fmt.Errorf("header: %w", d.err)
 	}
-	if ea.esz < uint64(f.offSize) || ea.maxBits < 1 || ea.maxBits > 64 || !pow2(ea.dblkMin) ||
+	if ea.esz < uint64(f.offSize) || ea.maxBits < 1 || ea.maxBits > 40 || !pow2(ea.dblkMin) ||
 		!pow2(ea.sblkMinPtr) || ea.pageBits > 32 || log2floor(ea.dblkMin) > ea.maxBits {
 		return nil, fmt.Errorf("parameters out of range")
 	}
@@ -264,13 +264,15 @@ func (ea *extArray) element(idx uint64) ([]byte, error) {
 		npages = sb.dblkN / pageN
 	}
 	if s < ea.ibNsblks {
-		d := f.decoder(ptrs[(sb.startDblk+dblk)*uint64(f.offSize):])
+		d := f.decoder(ptrs)
+		d.skip(int((sb.startDblk + dblk) * uint64(f.offSize)))
 		daddr = d.addr()
 		if d.err != nil {
 			return nil, d.err
 		}
 	} else {
-		d := f.decoder(ptrs[(ea.ibDblks+uint64(s-ea.ibNsblks))*uint64(f.offSize):])
+		d := f.decoder(ptrs)
+		d.skip(int((ea.ibDblks + uint64(s-ea.ibNsblks)) * uint64(f.offSize)))
 		saddr := d.addr()
 		if d.err != nil {
 			return nil, d.err

@@ -112,7 +112,10 @@ func (ds *Dataset) readRawErr() ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	nbytes := count * esz
+	nbytes, ok := mulCheck(count, esz, limit)
+	if !ok || nbytes > limit {
+		return nil, 0, fmt.Errorf("dataset of %d x %d bytes exceeds the %d-byte limit", count, esz, limit)
+	}
 	if _, err := numericType(ds.dt); err != nil {
 		return nil, 0, err
 	}

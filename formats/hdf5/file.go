@@ -49,8 +49,9 @@ type File struct {
 	base    uint64 // absolute position that addresses are relative to
 	rootAdr uint64
 
-	headers map[uint64]*objectHeader
-	gheaps  map[uint64][]byte
+	headers   map[uint64]*objectHeader
+	gheaps    map[uint64][]byte
+	linkCache map[uint64][]link
 }
 
 // Open opens the HDF5 file at path.
@@ -88,7 +89,7 @@ func newFile(r io.ReaderAt, size int64, name string, opts Options) (*File, error
 		opts.MaxDatasetBytes = DefaultMaxDatasetBytes
 	}
 	f := &File{r: r, size: size, name: name, opts: opts,
-		headers: map[uint64]*objectHeader{}, gheaps: map[uint64][]byte{}}
+		headers: map[uint64]*objectHeader{}, gheaps: map[uint64][]byte{}, linkCache: map[uint64][]link{}}
 	if err := f.readSuperblock(); err != nil {
 		return nil, f.errorf("/", "superblock: %w", err)
 	}
@@ -193,7 +194,7 @@ func (f *File) readSuperblock() error {
 	if err != nil {
 		return err
 	}
-	if len(head) < 12 {
+	if len(head) < 16 {
 		return errShort
 	}
 	f.sbVer = int(head[8])

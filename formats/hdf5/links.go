@@ -62,6 +62,18 @@ func (f *File) parseLink(b []byte) (link, error) {
 
 // links lists the members of the group whose header is h, sorted by name.
 func (f *File) links(h *objectHeader) ([]link, error) {
+	if ls, ok := f.linkCache[h.addr]; ok {
+		return ls, nil
+	}
+	ls, err := f.readLinks(h)
+	if err != nil {
+		return nil, err
+	}
+	f.linkCache[h.addr] = ls
+	return ls, nil
+}
+
+func (f *File) readLinks(h *objectHeader) ([]link, error) {
 	var out []link
 	if m := h.find(msgSymbolTable); m != nil {
 		ls, err := f.symbolTableLinks(m.data)

@@ -112,7 +112,7 @@ func (g *Group) lookup(path string, hops int) (Object, error) {
 		return cur, nil
 	}
 	var obj Object = cur
-	for i, name := range parts {
+	for _, name := range parts {
 		grp, ok := obj.(*Group)
 		if !ok {
 			return nil, g.f.errorf(obj.Path(), "not a group, cannot look up %q", name)
@@ -139,7 +139,6 @@ func (g *Group) lookup(path string, hops int) (Object, error) {
 			if err != nil {
 				return nil, err
 			}
-			_ = i
 		default:
 			return nil, g.f.errorf(childPath, "external links are not supported")
 		}
