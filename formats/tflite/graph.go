@@ -260,11 +260,7 @@ func (b *graphBuilder) convertConstOp(n *Node, in string) error {
 	if len(xs) != 4 {
 		return fmt.Errorf("a constant operand needs an NHWC input, not %v", xs)
 	}
-	c := xs[3]
-	values := make([]float32, c)
-	for i := range values {
-		values[i] = n.Const.Data[i%n.Const.Size()]
-	}
+	c, values := xs[3], n.Const.Data
 	return b.add(n, func(name string) (nn.Layer, error) {
 		l, err := nn.NewDepthwiseConv2D(name, nn.DepthwiseConv2DConfig{Channels: c, Multiplier: 1, KernelH: 1, KernelW: 1,
 			NoBias: n.Kind == KindMul, Init: nn.InitZeros})

@@ -21,7 +21,8 @@ func TestGraphMatchesPlan(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		x := tensor.New(m.InputShape...)
+		// A batch of 2, though the file declares 1: the batch axis stays free.
+		x := tensor.New(append([]int{2}, m.InputShape[1:]...)...)
 		for i := range x.Data {
 			x.Data[i] = float32(i%11)*0.3 - 1.2
 		}
@@ -31,6 +32,9 @@ func TestGraphMatchesPlan(t *testing.T) {
 		}
 		got := graphForward(t, m, x)
 		for _, o := range m.Plan.Outputs {
+			if got[o].Shape[0] != 2 {
+				t.Fatalf("%s: output %v lost the batch of 2", name, got[o].Shape)
+			}
 			w := make([]float64, want[o].Size())
 			for i, v := range want[o].Data {
 				w[i] = float64(v)

@@ -66,7 +66,7 @@ type Node struct {
 	Axis       int            // concatenation axis, non-negative
 	Beta       float32        // softmax temperature
 	KeepDims   bool           // Mean keeps H and W as 1
-	Const      *tensor.Tensor // constant operand of Add and Mul
+	Const      *tensor.Tensor // constant operand of Add and Mul, one value per channel
 }
 
 // Plan is a TFLite subgraph lowered to float operations in execution order.
@@ -516,9 +516,19 @@ func (b *planBuilder) lowerBinary(op *Operator) error {
 	if n.Const != nil {
 		xs := b.shape(n.Inputs[0])
 		c := n.Const.Size()
-		if c != 1 && (len(xs) == 0 || c != xs[len(xs)-1]) {
+		if len(xs) == 0 || (c != 1 && c != xs[len(xs)-1]) {
 			return fmt.Errorf("constant %v must be a scalar or one value per channel of %v", n.Const.Shape, xs)
 		}
+		// Broadcast a scalar to one value per channel, within the budget.
+		ch := xs[len(xs)-1]
+		if b.dequantised += ch; b.dequantised > b.dequantLimit {
+			return fmt.Errorf("constant broadcast to %d channels exceeds %d values", ch, b.dequantLimit)
+		}
+		perChannel := tensor.New(ch)
+		for i := range perChannel.Data {
+			perChannel.Data[i] = n.Const.Data[i%c]
+		}
+		n.Const = perChannel
 	}
 	return b.add(op, n)
 }
