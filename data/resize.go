@@ -103,6 +103,7 @@ func clip8(v int32) uint8 {
 type Resizer struct {
 	kx, ky axisCoeffs
 	tmp    []uint8
+	acc    []int32
 }
 
 // Resize treats the crop rectangle of src as a standalone image (as
@@ -150,11 +151,12 @@ func (z *Resizer) Resize(src *RGB, crop image.Rectangle, outW, outH int, win ima
 				xmin, n := z.kx.start[xx], z.kx.count[xx]
 				k := z.kx.k[xx*ks : xx*ks+n]
 				r, g, b := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				p := srow[3*xmin:]
+				p := srow[3*xmin : 3*(xmin+n)]
 				for i, w := range k {
-					r += int32(p[3*i]) * w
-					g += int32(p[3*i+1]) * w
-					b += int32(p[3*i+2]) * w
+					q := p[3*i : 3*i+3 : 3*i+3]
+					r += int32(q[0]) * w
+					g += int32(q[1]) * w
+					b += int32(q[2]) * w
 				}
 				trow[3*x], trow[3*x+1], trow[3*x+2] = clip8(r), clip8(g), clip8(b)
 			}
@@ -171,17 +173,27 @@ func (z *Resizer) Resize(src *RGB, crop image.Rectangle, outW, outH int, win ima
 	}
 	ks := z.ky.ksize
 	stride := 3 * dw
+	z.acc = grow(z.acc, stride)
+	acc := z.acc
 	for y := 0; y < dh; y++ {
 		yy := win.Min.Y + y
 		ymin, n := z.ky.start[yy]-y0, z.ky.count[yy]
 		k := z.ky.k[yy*ks : yy*ks+n]
-		drow := dst.Pix[y*stride : (y+1)*stride]
-		for x := range drow {
-			acc := int32(1 << (precisionBits - 1))
-			for i, w := range k {
-				acc += int32(tmp[(ymin+i)*stride+x]) * w
+		for x := range acc {
+			acc[x] = 1 << (precisionBits - 1)
+		}
+		// Row by row, so every pass reads memory in order.
+		for i, w := range k {
+			row := tmp[(ymin+i)*stride : (ymin+i+1)*stride]
+			row = row[:len(acc)]
+			for x, v := range row {
+				acc[x] += int32(v) * w
 			}
-			drow[x] = clip8(acc)
+		}
+		drow := dst.Pix[y*stride : (y+1)*stride]
+		drow = drow[:len(acc)]
+		for x, a := range acc {
+			drow[x] = clip8(a)
 		}
 	}
 	return nil
