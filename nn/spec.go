@@ -321,3 +321,58 @@ func FromSpec(s GraphSpec) (*Graph, error) {
 	}
 	return g, nil
 }
+
+// ParamCount returns how many float32 values the layers of s allocate for
+// their parameters and state, computed from the configurations alone, so a
+// loader can refuse an architecture too large for the file (or the machine)
+// before allocating anything. Layer types registered from other packages
+// count as zero.
+func (s GraphSpec) ParamCount() (int64, error) {
+	const limit = int64(1) << 40
+	var total int64
+	mul := func(fs ...int) (int64, error) {
+		n := int64(1)
+		for _, f := range fs {
+			if f < 0 || int64(f) > limit || (f > 0 && n > limit/int64(f)) {
+				return 0, fmt.Errorf("sizes %v are out of range", fs)
+			}
+			n *= int64(f)
+		}
+		return n, nil
+	}
+	for _, node := range s.Nodes {
+		if node.Layer == nil || len(node.Layer.Config) == 0 {
+			continue
+		}
+		var n int64
+		var err error
+		switch node.Layer.Type {
+		case "Conv2D":
+			var c convSpec
+			if err = json.Unmarshal(node.Layer.Config, &c); err == nil {
+				g := max(c.Groups, 1)
+				n, err = mul(c.KernelH, c.KernelW, c.InChannels/g, c.Filters)
+				n += int64(max(c.Filters, 0))
+			}
+		case "Dense":
+			var c DenseConfig
+			if err = json.Unmarshal(node.Layer.Config, &c); err == nil {
+				n, err = mul(c.In, c.Out)
+				n += int64(max(c.Out, 0))
+			}
+		case "BatchNorm":
+			var c batchNormSpec
+			if err = json.Unmarshal(node.Layer.Config, &c); err == nil {
+				n, err = mul(4, c.Channels)
+			}
+		}
+		if err != nil {
+			return 0, fmt.Errorf("graph spec: node %s: %w", node.Name, err)
+		}
+		total += n
+		if total > limit {
+			return 0, fmt.Errorf("graph spec: more than %d parameters", limit)
+		}
+	}
+	return total, nil
+}

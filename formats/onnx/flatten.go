@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/graft-ml/graft/nn"
@@ -66,4 +67,13 @@ func (f *flattenCHW) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*te
 		}
 	}
 	return []*tensor.Tensor{dx}, nil
+}
+
+// Spec lets graphs holding the layer be saved.
+func (f *flattenCHW) Spec() (nn.LayerSpec, error) { return nn.LayerSpec{Type: "onnx.FlattenCHW"}, nil }
+
+func init() {
+	nn.RegisterLayer("onnx.FlattenCHW", func(name string, _ json.RawMessage) (nn.Layer, error) {
+		return &flattenCHW{name: name}, nil
+	})
 }
