@@ -211,7 +211,6 @@ func fold(n *Node, in []constant) (constant, error) {
 	return constant{}, fmt.Errorf("cannot fold %s", n.OpType)
 }
 
-
 func foldSlice(in []constant) (constant, error) {
 	if len(in) < 3 {
 		return constant{}, fmt.Errorf("Slice needs data, starts and ends")
