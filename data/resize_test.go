@@ -143,3 +143,27 @@ func TestPreprocessValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestShorterCropPlanNonSquare(t *testing.T) {
+	p := Preprocess{Height: 20, Width: 40, Resize: ResizeShorterCrop, CropRatio: 0.5}
+	cases := []struct {
+		iw, ih     int
+		outW, outH int
+		win        image.Rectangle
+	}{
+		{100, 50, 80, 40, image.Rect(20, 10, 60, 30)},  // height fits first
+		{50, 100, 80, 160, image.Rect(20, 70, 60, 90)}, // too narrow: fit the width
+		{224, 224, 80, 80, image.Rect(20, 30, 60, 50)},
+	}
+	for _, c := range cases {
+		crop, ow, oh, win := p.plan(c.iw, c.ih)
+		if crop != image.Rect(0, 0, c.iw, c.ih) || ow != c.outW || oh != c.outH || win != c.win {
+			t.Errorf("%dx%d: crop %v resize %dx%d window %v; want %dx%d window %v", c.iw, c.ih, crop, ow, oh, win, c.outW, c.outH, c.win)
+		}
+	}
+	// torchvision's 256 -> 224 on a 500x375 photo: 341x256, crop at (58, 16).
+	_, ow, oh, win := TorchvisionPreprocess(224).plan(500, 375)
+	if ow != 341 || oh != 256 || win != image.Rect(58, 16, 282, 240) {
+		t.Errorf("500x375: resize %dx%d window %v, want 341x256 at (58,16)", ow, oh, win)
+	}
+}
