@@ -10,6 +10,9 @@ func im2colRows(p ConvParams, x []float32, g, r0, r1 int, col []float32) {
 	k := p.KH * p.KW * icg
 	n, rem := r0/(oh*ow), r0%(oh*ow)
 	oy, ox := rem/ow, rem%ow
+	// With one group and no horizontal dilation, a kernel row's taps are
+	// adjacent pixels, whose channels lie end to end in x.
+	contiguous := p.Groups == 1 && p.DilationW == 1
 	for r := r0; r < r1; r++ {
 		dst := col[(r-r0)*k : (r-r0+1)*k]
 		iy0 := oy*p.StrideH - p.PadTop
@@ -24,6 +27,18 @@ func im2colRows(p ConvParams, x []float32, g, r0, r1 int, col []float32) {
 				continue
 			}
 			rowBase := iy*p.InW*p.InC + g*icg
+			if contiguous {
+				// The taps of one kernel row are one run of the input row.
+				kx0, kx1 := p.tapRange(ix0)
+				clear(dst[i : i+kx0*icg])
+				if kx0 < kx1 {
+					s := rowBase + (ix0+kx0)*icg
+					copy(dst[i+kx0*icg:i+kx1*icg], img[s:s+(kx1-kx0)*icg])
+				}
+				clear(dst[i+kx1*icg : i+p.KW*icg])
+				i += p.KW * icg
+				continue
+			}
 			for kx := 0; kx < p.KW; kx++ {
 				ix := ix0 + kx*p.DilationW
 				if ix < 0 || ix >= p.InW {
@@ -53,6 +68,9 @@ func col2imRows(p ConvParams, col []float32, g, r0, r1 int, dx []float32) {
 	k := p.KH * p.KW * icg
 	n, rem := r0/(oh*ow), r0%(oh*ow)
 	oy, ox := rem/ow, rem%ow
+	// With one group and no horizontal dilation, a kernel row's taps are
+	// adjacent pixels, whose channels lie end to end in x.
+	contiguous := p.Groups == 1 && p.DilationW == 1
 	for r := r0; r < r1; r++ {
 		src := col[(r-r0)*k : (r-r0+1)*k]
 		iy0 := oy*p.StrideH - p.PadTop
@@ -66,6 +84,15 @@ func col2imRows(p ConvParams, col []float32, g, r0, r1 int, dx []float32) {
 				continue
 			}
 			rowBase := iy*p.InW*p.InC + g*icg
+			if contiguous {
+				kx0, kx1 := p.tapRange(ix0)
+				if kx0 < kx1 {
+					s := rowBase + (ix0+kx0)*icg
+					addTo(img[s:s+(kx1-kx0)*icg], src[i+kx0*icg:i+kx1*icg])
+				}
+				i += p.KW * icg
+				continue
+			}
 			for kx := 0; kx < p.KW; kx++ {
 				ix := ix0 + kx*p.DilationW
 				if ix >= 0 && ix < p.InW {
@@ -83,4 +110,12 @@ func col2imRows(p ConvParams, col []float32, g, r0, r1 int, dx []float32) {
 			}
 		}
 	}
+}
+
+// tapRange returns the kernel columns [kx0, kx1) of an undilated kernel
+// whose leftmost tap reads input column ix0 that land inside the input.
+func (p ConvParams) tapRange(ix0 int) (kx0, kx1 int) {
+	kx0 = min(max(0, -ix0), p.KW)
+	kx1 = max(min(p.KW, p.InW-ix0), kx0)
+	return kx0, kx1
 }
