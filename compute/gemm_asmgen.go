@@ -48,6 +48,9 @@ func main() {
 	for _, k := range kernels {
 		gen(w, k)
 	}
+	for _, mr := range []int{14, 6} {
+		genPackA(w, mr)
+	}
 	if err := os.WriteFile("gemm_amd64.s", []byte(sb.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -113,19 +116,37 @@ func gen(w func(string, ...any), k kernel) {
 			w("\tVPXOR %s, %s, %s", r, r, r)
 		}
 	}
-	// Prefetch the C tile so its lines arrive while the loop runs.
+	// The C tile is prefetched cPrefetchIters loop iterations before the
+	// loop ends: early enough to hide a miss to memory, late enough that its
+	// rows, which may share L1 sets when ldc is a power of two, are not
+	// evicted again by the streaming A and B panels.
+	const cPrefetchIters = 16
 	w("\tMOVQ ldc+56(FP), AX")
 	w("\tSHLQ $2, AX")
-	w("\tMOVQ DX, BX")
-	for i := 0; i < k.mr; i++ {
-		w("\tPREFETCHT0 (BX)")
-		if nr*4 > 64 {
-			w("\tPREFETCHT0 %d(BX)", nr*4-4)
-		}
-		w("\tADDQ AX, BX")
-	}
 	w("\tMOVQ CX, BX")
 	w("\tSHRQ $%d, BX", log2(k.unroll))
+	w("\tCMPQ BX, $%d", cPrefetchIters)
+	w("\tJLE %s_prefetch", k.name)
+	w("\tSUBQ $%d, BX", cPrefetchIters)
+	w("%s_loop1:", k.name)
+	for s := 0; s < k.unroll; s++ {
+		step()
+	}
+	w("\tDECQ BX")
+	w("\tJNZ %s_loop1", k.name)
+	w("\tMOVQ $%d, BX", cPrefetchIters)
+	w("%s_prefetch:", k.name)
+	w("\tMOVQ DX, R9")
+	for i := 0; i < k.mr; i++ {
+		w("\tPREFETCHT0 (R9)")
+		if nr*4 > 64 {
+			w("\tPREFETCHT0 %d(R9)", nr*4-4)
+		}
+		w("\tADDQ AX, R9")
+	}
+	// R9 was the 3rs row offset; restore it.
+	w("\tLEAQ (R8)(R8*2), R9")
+	w("\tTESTQ BX, BX")
 	w("\tJZ %s_tail", k.name)
 	w("%s_loop:", k.name)
 	for s := 0; s < k.unroll; s++ {
@@ -166,6 +187,68 @@ func gen(w func(string, ...any), k kernel) {
 		w("\tADDQ AX, DX")
 	}
 	w("\tVZEROUPPER")
+	w("\tRET")
+}
+
+// genPackA writes gemmPackA<mr>, which copies mr rows of a row-major A
+// (row stride lda) into a packed panel: dst[p*mr+i] = a[i*lda+p] for
+// p < kc. It is a transpose, done four k steps per iteration with scalar
+// moves through the same row addressing the kernels use.
+func genPackA(w func(string, ...any), mr int) {
+	name := fmt.Sprintf("gemmPackA%d", mr)
+	addr := func(i, off int) string {
+		base := "SI"
+		if i >= 7 {
+			base = "R11"
+		}
+		return fmt.Sprintf("%d"+[7]string{"(%s)", "(%s)(R8*1)", "(%s)(R8*2)", "(%s)(R9*1)", "(%s)(R8*4)", "(%s)(R10*1)", "(%s)(R9*2)"}[i%7], off, base)
+	}
+	regs := []string{"AX", "BX", "DX", "R12"}
+	w("")
+	w("// func %s(kc int, a *float32, lda int, dst *float32)", name)
+	w("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	w("\tMOVQ kc+0(FP), CX")
+	w("\tMOVQ a+8(FP), SI")
+	w("\tMOVQ lda+16(FP), R8")
+	w("\tSHLQ $2, R8")
+	w("\tMOVQ dst+24(FP), DI")
+	w("\tLEAQ (R8)(R8*2), R9")
+	w("\tLEAQ (R8)(R8*4), R10")
+	w("\tLEAQ (SI)(R9*2), R11")
+	w("\tADDQ R8, R11")
+	w("\tMOVQ CX, R13")
+	w("\tSHRQ $2, R13")
+	w("\tJZ %s_tail", name)
+	w("%s_loop:", name)
+	n := 0
+	for q := 0; q < 4; q++ {
+		for i := 0; i < mr; i++ {
+			r := regs[n%len(regs)]
+			n++
+			w("\tMOVL %s, %s", addr(i, 4*q), r)
+			w("\tMOVL %s, %d(DI)", r, 4*(q*mr+i))
+		}
+	}
+	w("\tADDQ $16, SI")
+	w("\tADDQ $16, R11")
+	w("\tADDQ $%d, DI", 16*mr)
+	w("\tDECQ R13")
+	w("\tJNZ %s_loop", name)
+	w("%s_tail:", name)
+	w("\tANDQ $3, CX")
+	w("\tJZ %s_done", name)
+	w("%s_tailloop:", name)
+	for i := 0; i < mr; i++ {
+		r := regs[i%len(regs)]
+		w("\tMOVL %s, %s", addr(i, 0), r)
+		w("\tMOVL %s, %d(DI)", r, 4*i)
+	}
+	w("\tADDQ $4, SI")
+	w("\tADDQ $4, R11")
+	w("\tADDQ $%d, DI", 4*mr)
+	w("\tDECQ CX")
+	w("\tJNZ %s_tailloop", name)
+	w("%s_done:", name)
 	w("\tRET")
 }
 

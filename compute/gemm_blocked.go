@@ -74,7 +74,7 @@ func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 			for ic := 0; ic < m; ic += kern.mc {
 				mc := min(kern.mc, m-ic)
 				if packA {
-					packAPanels(transA, a, lda, ic, pc, mc, kc, mr, buf.a)
+					packAPanels(transA, a, lda, ic, pc, mc, kc, mr, buf.a, kern.packRows)
 				}
 				for ir := 0; ir < mc; ir += mr {
 					rows := min(mr, mc-ir)
@@ -86,7 +86,7 @@ func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 					case rows == mr:
 						ap, rsa, csa = &a[(ic+ir)*lda+pc], lda, 1
 					default:
-						packAPanels(false, a, lda, ic+ir, pc, rows, kc, mr, buf.aEdge)
+						packAPanels(false, a, lda, ic+ir, pc, rows, kc, mr, buf.aEdge, nil)
 						ap = &buf.aEdge[0]
 					}
 					for jr := 0; jr < nc; jr += nr {

@@ -5,7 +5,7 @@ import "unsafe"
 // genericGemmKernel is the portable pure-Go micro-kernel: a 4×8 tile. It is
 // what runs on CPUs without AVX2 and what the assembly kernels are tested
 // against.
-var genericGemmKernel = &gemmKernel{name: "generic-4x8", mr: 4, nr: 8, mc: 4 * 64, kc: 256, nc: 512,
+var genericGemmKernel = &gemmKernel{name: "generic-4x8", mr: 4, nr: 8, mc: 4 * 64, kc: 256, nc: 1024,
 	fn: gemmKernel4x8Go}
 
 // gemmKernel4x8Go computes C = alpha*A·B + beta*C for one 4×8 tile (see

@@ -18,7 +18,11 @@ type gemmKernel struct {
 	mc, kc int // rows of A and depth per packed block (multiples of mr)
 	nc     int // columns of B per packed block (multiple of nr)
 	fn     func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
-	pool   sync.Pool // *gemmBuffers sized for this kernel
+	// packRows, when set, packs mr full rows of a row-major A into one
+	// micro-panel (dst[p*mr+i] = a[i*lda+p] for p < kc) faster than
+	// packAPanels does; it must only be given in-bounds full panels.
+	packRows func(kc int, a *float32, lda int, dst *float32)
+	pool     sync.Pool // *gemmBuffers sized for this kernel
 }
 
 // gemmKernels lists the kernels usable on this machine, best first. The

@@ -3,10 +3,19 @@ package compute
 // packAPanels copies the mc×kc block of op(A) that starts at row i0, column p0
 // into dst as micro-panels of mr rows: panel r holds, for each of the kc
 // steps, mr consecutive values. Rows past mc are zero.
-func packAPanels(transA bool, a []float32, lda, i0, p0, mc, kc, mr int, dst []float32) {
+//
+// packRows, if not nil, packs full panels of an untransposed A (see
+// gemmKernel.packRows).
+func packAPanels(transA bool, a []float32, lda, i0, p0, mc, kc, mr int, dst []float32, packRows func(kc int, a *float32, lda int, dst *float32)) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		d := dst[ir*kc : ir*kc+mr*kc]
+		if !transA && rows == mr && packRows != nil {
+			// Bounds: the last element read is row i0+ir+mr-1, column p0+kc-1.
+			_ = a[(i0+ir+mr-1)*lda+p0+kc-1]
+			packRows(kc, &a[(i0+ir)*lda+p0], lda, &d[0])
+			continue
+		}
 		if transA {
 			for p := 0; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+ir:]

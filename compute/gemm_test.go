@@ -111,7 +111,7 @@ var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
 // block boundaries and partial tiles on every side.
 func TestGemmKernelsEdgeSizes(t *testing.T) {
 	withKernels(t, func(t *testing.T, kern *gemmKernel) {
-		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn}
+		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, packRows: kern.packRows}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for iter := 0; iter < 150; iter++ {
 			g := gemmCase{
@@ -265,5 +265,32 @@ func TestSetGemmKernelUnknown(t *testing.T) {
 	}
 	if names := GemmKernelNames(); names[len(names)-1] != "generic-4x8" {
 		t.Fatalf("GemmKernelNames() = %v, want generic-4x8 last", names)
+	}
+}
+
+// TestGemmPackRows checks each kernel's assembly A packer against the
+// pure-Go packing, for k counts on and off its unroll.
+func TestGemmPackRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kern := range gemmKernels {
+		if kern.packRows == nil {
+			continue
+		}
+		for _, kc := range []int{1, 3, 4, 5, 17, 256} {
+			lda := kc + 7
+			a := make([]float32, kern.mr*lda)
+			for i := range a {
+				a[i] = rng.Float32()
+			}
+			want := make([]float32, kern.mr*kc)
+			got := make([]float32, kern.mr*kc)
+			packAPanels(false, a, lda, 0, 0, kern.mr, kc, kern.mr, want, nil)
+			kern.packRows(kc, &a[0], lda, &got[0])
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s kc=%d: packed[%d] = %g, want %g", kern.name, kc, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

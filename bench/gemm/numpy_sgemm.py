@@ -1,5 +1,7 @@
 """Times numpy's float32 matmul (OpenBLAS sgemm) on an n x n x n product and
-prints best and median GFLOP/s, in the same format as bench/gemm/main.go."""
+prints best and median GFLOP/s, in the same format as bench/gemm/main.go,
+and which BLAS library the process has loaded."""
+import os
 import sys
 import time
 
@@ -12,16 +14,16 @@ a = rng.random((n, n), dtype=np.float32)
 b = rng.random((n, n), dtype=np.float32)
 c = np.empty((n, n), dtype=np.float32)
 np.matmul(a, b, out=c)
-rates = []
+threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+rates, cpu_rates = [], []
 for _ in range(reps):
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     np.matmul(a, b, out=c)
     rates.append(2 * n**3 / (time.perf_counter() - t) / 1e9)
+    cpu_rates.append(2 * n**3 / (time.process_time() - cpu) / 1e9 * threads)
 rates.sort()
-lib = "?"
-try:
-    from threadpoolctl import threadpool_info
-    lib = ",".join(f"{i['internal_api']}:{i['num_threads']}" for i in threadpool_info())
-except ImportError:
-    pass
-print(f"numpy blas={lib} n={n} best={rates[-1]:.1f} median={rates[len(rates)//2]:.1f} GFLOP/s")
+cpu_rates.sort()
+with open("/proc/self/maps") as f:
+    libs = sorted({os.path.basename(l.split()[-1]) for l in f if "blas" in l.lower()})
+print(f"numpy blas={','.join(libs) or '?'} threads={threads} n={n} best={rates[-1]:.1f} "
+      f"median={rates[len(rates)//2]:.1f} GFLOP/s cpunorm={cpu_rates[len(cpu_rates)//2]:.1f}")
