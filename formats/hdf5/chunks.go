@@ -3,6 +3,9 @@ package hdf5
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // chunkRef locates one stored chunk.
@@ -92,14 +95,17 @@ func (g *chunkGrid) partial(scaled []uint64) bool {
 	return false
 }
 
-// readChunks fills buf (the whole dataset) from its stored chunks.
+// readChunks fills buf (the whole dataset) from its stored chunks. The
+// index is walked first; chunks are then read, unfiltered and copied by up
+// to GOMAXPROCS goroutines (ReaderAt allows parallel calls).
 func (ds *Dataset) readChunks(buf []byte) error {
 	g, err := ds.grid()
 	if err != nil {
 		return err
 	}
 	seen := map[uint64]bool{}
-	return ds.chunkRefs(g, func(c chunkRef) error {
+	var refs []chunkRef
+	err = ds.chunkRefs(g, func(c chunkRef) error {
 		if c.addr == undefAddr {
 			return nil
 		}
@@ -113,24 +119,72 @@ func (ds *Dataset) readChunks(buf []byte) error {
 			return fmt.Errorf("chunk %v stored twice", c.scaled)
 		}
 		seen[key] = true
-		data, err := ds.f.readAt(c.addr, c.size)
-		if err != nil {
-			return fmt.Errorf("chunk %v: %w", c.scaled, err)
-		}
-		filters := ds.filters
-		if ds.layout.flags&0x01 != 0 && g.partial(c.scaled) {
-			filters = nil
-		}
-		if len(filters) > 0 {
-			if data, err = unfilter(data, filters, c.mask, g.chunkSize); err != nil {
-				return fmt.Errorf("chunk %v: %w", c.scaled, err)
-			}
-		} else if uint64(len(data)) != g.chunkSize {
-			return fmt.Errorf("chunk %v holds %d bytes, want %d", c.scaled, len(data), g.chunkSize)
-		}
-		g.copyChunk(buf, data, c.scaled)
+		c.scaled = append([]uint64(nil), c.scaled...)
+		refs = append(refs, c)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(refs))
+	if workers <= 1 {
+		for _, c := range refs {
+			if err := ds.readChunk(g, buf, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		mu    sync.Mutex
+		first error
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(refs) {
+					return
+				}
+				if err := ds.readChunk(g, buf, refs[i]); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					next.Store(int64(len(refs))) // stop the others early
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// readChunk reads, unfilters and places one chunk.
+func (ds *Dataset) readChunk(g *chunkGrid, buf []byte, c chunkRef) error {
+	data, err := ds.f.readAt(c.addr, c.size)
+	if err != nil {
+		return fmt.Errorf("chunk %v: %w", c.scaled, err)
+	}
+	filters := ds.filters
+	if ds.layout.flags&0x01 != 0 && g.partial(c.scaled) {
+		filters = nil
+	}
+	if len(filters) > 0 {
+		if data, err = unfilter(data, filters, c.mask, g.chunkSize); err != nil {
+			return fmt.Errorf("chunk %v: %w", c.scaled, err)
+		}
+	} else if uint64(len(data)) != g.chunkSize {
+		return fmt.Errorf("chunk %v holds %d bytes, want %d", c.scaled, len(data), g.chunkSize)
+	}
+	g.copyChunk(buf, data, c.scaled)
+	return nil
 }
 
 // copyChunk copies the part of a chunk that lies inside the dataset.

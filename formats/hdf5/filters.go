@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // HDF5 filter identifiers.
@@ -105,22 +106,31 @@ func unfilter(data []byte, filters []filter, mask uint32, want uint64) ([]byte, 
 	return data, nil
 }
 
+// zlibReaders recycles decompressors (each holds a 32 KiB window).
+var zlibReaders sync.Pool
+
 func inflate(src []byte, limit uint64) ([]byte, error) {
-	r, err := zlib.NewReader(bytes.NewReader(src))
+	var r io.ReadCloser
+	var err error
+	if p, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		err = p.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+		r = p
+	} else {
+		r, err = zlib.NewReader(bytes.NewReader(src))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("deflate: %w", err)
 	}
-	defer r.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(min(limit, 1<<26)))
-	n, err := io.Copy(&buf, io.LimitReader(r, int64(limit)+1))
-	if err != nil {
+	defer zlibReaders.Put(r)
+	out := make([]byte, min(limit, 1<<26)+1)
+	n, err := io.ReadFull(r, out)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return out[:n], nil
+	case err != nil:
 		return nil, fmt.Errorf("deflate: %w", err)
 	}
-	if uint64(n) > limit {
-		return nil, fmt.Errorf("deflate: chunk inflates past its declared size (%d bytes)", limit)
-	}
-	return buf.Bytes(), nil
+	return nil, fmt.Errorf("deflate: chunk inflates past its declared size (%d bytes)", limit)
 }
 
 func unshuffle(src []byte, size uint32) ([]byte, error) {
