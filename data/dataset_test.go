@@ -214,14 +214,7 @@ func TestIDXDataset(t *testing.T) {
 }
 
 func TestIDXDatasetFashionMNIST(t *testing.T) {
-	ip := filepath.Join(fashionDir, "t10k-images-idx3-ubyte.gz")
-	if _, err := os.Stat(ip); err != nil {
-		t.Skip("Fashion-MNIST not installed")
-	}
-	d, err := OpenIDX(ip, filepath.Join(fashionDir, "t10k-labels-idx1-ubyte.gz"), FashionMNISTClasses)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := fashionTest(t)
 	if d.Len() != 10000 || d.ClassNames()[d.Label(0)] != "Ankle boot" {
 		t.Fatalf("len %d, first class %q", d.Len(), d.ClassNames()[d.Label(0)])
 	}

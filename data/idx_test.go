@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -95,15 +96,32 @@ func TestReadIDXFileNamesFile(t *testing.T) {
 
 const fashionDir = "/usr/share/datasets/fashion-mnist"
 
-func TestReadIDXFashionMNIST(t *testing.T) {
-	lp := filepath.Join(fashionDir, "t10k-labels-idx1-ubyte.gz")
-	if _, err := os.Stat(lp); err != nil {
+var (
+	fashionOnce sync.Once
+	fashionDS   *IDXDataset
+	fashionErr  error
+)
+
+// fashionTest returns the Fashion-MNIST test set, read once for all tests
+// (decompressing it is the slowest thing these tests do), or skips.
+func fashionTest(t *testing.T) *IDXDataset {
+	t.Helper()
+	ip := filepath.Join(fashionDir, "t10k-images-idx3-ubyte.gz")
+	if _, err := os.Stat(ip); err != nil {
 		t.Skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
 	}
-	labels, err := ReadIDXFile(lp)
-	if err != nil {
-		t.Fatal(err)
+	fashionOnce.Do(func() {
+		fashionDS, fashionErr = OpenIDX(ip, filepath.Join(fashionDir, "t10k-labels-idx1-ubyte.gz"), FashionMNISTClasses)
+	})
+	if fashionErr != nil {
+		t.Fatal(fashionErr)
 	}
+	return fashionDS
+}
+
+func TestReadIDXFashionMNIST(t *testing.T) {
+	ds := fashionTest(t)
+	labels, images := ds.Labels, ds.Images
 	if len(labels.Dims) != 1 || labels.Dims[0] != 10000 {
 		t.Fatalf("label dims %v, want [10000]", labels.Dims)
 	}
@@ -118,10 +136,6 @@ func TestReadIDXFashionMNIST(t *testing.T) {
 	}
 	if labels.Data[0] != 9 || labels.Data[1] != 2 {
 		t.Errorf("first labels %v, want [9 2 ...] (ankle boot, pullover)", labels.Data[:2])
-	}
-	images, err := ReadIDXFile(filepath.Join(fashionDir, "t10k-images-idx3-ubyte.gz"))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(images.Dims) != 3 || images.Dims[0] != 10000 || images.Dims[1] != 28 || images.Dims[2] != 28 {
 		t.Fatalf("image dims %v, want [10000 28 28]", images.Dims)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -229,14 +227,7 @@ func TestLoaderBalancedSampler(t *testing.T) {
 }
 
 func TestLoaderFashionMNIST(t *testing.T) {
-	ip := filepath.Join(fashionDir, "t10k-images-idx3-ubyte.gz")
-	if _, err := os.Stat(ip); err != nil {
-		t.Skip("Fashion-MNIST not installed")
-	}
-	ds, err := OpenIDX(ip, filepath.Join(fashionDir, "t10k-labels-idx1-ubyte.gz"), FashionMNISTClasses)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := fashionTest(t)
 	parts, err := StratifiedSplit(ds, 3, 0.9, 0.1)
 	if err != nil {
 		t.Fatal(err)
