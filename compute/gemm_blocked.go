@@ -20,17 +20,38 @@ func alignedFloats(n int) []float32 {
 	return s[off : off+n : off+n]
 }
 
-// buffers takes a set of packing buffers sized for kern from its pool.
-func (kern *gemmKernel) buffers() *gemmBuffers {
-	if v := kern.pool.Get(); v != nil {
-		return v.(*gemmBuffers)
+// buffers returns packing buffers for a product of at most m rows, n
+// columns and depth k, reusing a set from kern's free list when there is
+// one. Buffers are sized to the problem (capped by the blocking), so a
+// small product does not pay to zero megabytes it never touches.
+func (kern *gemmKernel) buffers(m, n, k int) *gemmBuffers {
+	needA := min(kern.mc, roundUp(m, kern.mr)) * min(kern.kc, k)
+	needB := min(kern.kc, k) * min(kern.nc, roundUp(n, kern.nr))
+	var buf *gemmBuffers
+	select {
+	case buf = <-kern.free:
+	default:
+		buf = &gemmBuffers{
+			aEdge: alignedFloats(kern.mr * kern.kc),
+			bEdge: alignedFloats(kern.kc * kern.nr),
+			tile:  alignedFloats(kern.mr * kern.nr),
+		}
 	}
-	return &gemmBuffers{
-		a:     alignedFloats(kern.mc * kern.kc),
-		b:     alignedFloats(kern.kc * kern.nc),
-		aEdge: alignedFloats(kern.mr * kern.kc),
-		bEdge: alignedFloats(kern.kc * kern.nr),
-		tile:  alignedFloats(kern.mr * kern.nr),
+	if len(buf.a) < needA {
+		buf.a = alignedFloats(needA)
+	}
+	if len(buf.b) < needB {
+		buf.b = alignedFloats(needB)
+	}
+	return buf
+}
+
+// release returns buf to kern's free list, or drops it when the list is
+// full.
+func (kern *gemmKernel) release(buf *gemmBuffers) {
+	select {
+	case kern.free <- buf:
+	default:
 	}
 }
 
@@ -54,8 +75,8 @@ func gemmPackPolicy(kern *gemmKernel, transA, transB bool, m, n, lda int) (packA
 // micro-panel (mr×kc, in L1) in the outer loop and the B micro-panels in the
 // inner one. a, b and c start at the sub-problem's first element.
 func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	buf := kern.buffers()
-	defer kern.pool.Put(buf)
+	buf := kern.buffers(m, n, k)
+	defer kern.release(buf)
 	mr, nr := kern.mr, kern.nr
 	packA, packB := gemmPackPolicy(kern, transA, transB, m, n, lda)
 	for jc := 0; jc < n; jc += kern.nc {

@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 )
 
@@ -22,12 +21,30 @@ type gemmKernel struct {
 	// micro-panel (dst[p*mr+i] = a[i*lda+p] for p < kc) faster than
 	// packAPanels does; it must only be given in-bounds full panels.
 	packRows func(kc int, a *float32, lda int, dst *float32)
-	pool     sync.Pool // *gemmBuffers sized for this kernel
+	// free holds packing buffers between calls. It is a bounded free list
+	// rather than a sync.Pool because the garbage collector empties pools,
+	// and re-allocating megabyte buffers after every collection costs more
+	// than small products do.
+	free chan *gemmBuffers
 }
 
 // gemmKernels lists the kernels usable on this machine, best first. The
 // pure-Go kernel is always last.
-var gemmKernels = append(asmGemmKernels(), genericGemmKernel)
+var gemmKernels = withFreeLists(append(asmGemmKernels(), genericGemmKernel))
+
+// gemmFreeBuffers is how many sets of packing buffers each kernel keeps
+// between calls: one per worker on a typical machine.
+const gemmFreeBuffers = 8
+
+// withFreeLists gives each kernel its buffer free list.
+func withFreeLists(ks []*gemmKernel) []*gemmKernel {
+	for _, k := range ks {
+		if k.free == nil {
+			k.free = make(chan *gemmBuffers, gemmFreeBuffers)
+		}
+	}
+	return ks
+}
 
 // activeGemm is the kernel Gemm uses; tests may swap it with SetGemmKernel.
 var activeGemm atomic.Pointer[gemmKernel]

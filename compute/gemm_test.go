@@ -111,7 +111,7 @@ var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
 // block boundaries and partial tiles on every side.
 func TestGemmKernelsEdgeSizes(t *testing.T) {
 	withKernels(t, func(t *testing.T, kern *gemmKernel) {
-		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, packRows: kern.packRows}
+		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, packRows: kern.packRows, free: make(chan *gemmBuffers, 1)}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for iter := 0; iter < 150; iter++ {
 			g := gemmCase{
