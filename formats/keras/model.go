@@ -79,7 +79,7 @@ func (m *Model) Summary() string {
 	fmt.Fprintf(&b, "): input %v, output %v\n", m.InputShape, m.OutputShape)
 	total := 0
 	for _, l := range m.Layers {
-		fmt.Fprintf(&b, "%-40s %-24s %-18v %d\n", l.Name, l.Class, l.OutputShape, l.Params)
+		fmt.Fprintf(&b, "%-40s %-24s %-18s %d\n", l.Name, l.Class, fmt.Sprint(l.OutputShape), l.Params)
 		total += l.Params
 	}
 	fmt.Fprintf(&b, "%d layers, %d weights\n", len(m.Layers), total)
