@@ -52,7 +52,7 @@ var activeGemm atomic.Pointer[gemmKernel]
 func init() { activeGemm.Store(gemmKernels[0]) }
 
 // GemmKernelName names the micro-kernel Gemm uses now, e.g. "avx512-14x32",
-// "avx2-6x16" or "generic-4x8".
+// "avx2-6x16" or "generic-4x4".
 func GemmKernelName() string { return activeGemm.Load().name }
 
 // GemmKernelNames lists the micro-kernels available on this machine, fastest

@@ -263,8 +263,8 @@ func TestSetGemmKernelUnknown(t *testing.T) {
 	if GemmKernelName() != before {
 		t.Fatalf("kernel changed to %q", GemmKernelName())
 	}
-	if names := GemmKernelNames(); names[len(names)-1] != "generic-4x8" {
-		t.Fatalf("GemmKernelNames() = %v, want generic-4x8 last", names)
+	if names := GemmKernelNames(); names[len(names)-1] != "generic-4x4" {
+		t.Fatalf("GemmKernelNames() = %v, want generic-4x4 last", names)
 	}
 }
 
