@@ -217,7 +217,7 @@ func (f *File) readSuperblock() error {
 		if f.sbVer == 1 {
 			d.skip(4) // indexed storage K, reserved
 		}
-		base := d.addr()
+		d.addr() // base address (see setBase)
 		d.addr() // free-space info
 		d.addr() // end of file
 		d.addr() // driver info
@@ -227,12 +227,12 @@ func (f *File) readSuperblock() error {
 		if d.err != nil {
 			return d.err
 		}
-		f.setBase(base, pos)
+		f.setBase(pos)
 		f.rootAdr = root
 		return nil
 	}
 	d.skip(12)
-	base := d.addr()
+	d.addr() // base address (see setBase)
 	d.addr() // superblock extension
 	d.addr() // end of file
 	root := d.addr()
@@ -244,14 +244,15 @@ func (f *File) readSuperblock() error {
 	if err := verifyChecksum(head[:n+4], "superblock"); err != nil {
 		return err
 	}
-	f.setBase(base, pos)
+	f.setBase(pos)
 	f.rootAdr = root
 	return nil
 }
 
 // setBase follows the HDF5 library, which makes addresses relative to the
-// superblock's position whatever base address the superblock stores.
-func (f *File) setBase(_ uint64, pos int64) {
+// superblock's position whatever base address the superblock stores
+// (h5py's user blocks put the superblock at 512, 1024, ...).
+func (f *File) setBase(pos int64) {
 	f.base = uint64(pos)
 }
 

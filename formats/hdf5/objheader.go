@@ -80,8 +80,7 @@ func (f *File) parseHeader(addr uint64) (*objectHeader, error) {
 
 func (f *File) parseHeaderV1(addr uint64, prefix []byte) (*objectHeader, error) {
 	d := f.decoder(prefix)
-	d.skip(2) // version, reserved
-	nmsgs := d.u16()
+	d.skip(4) // version, reserved, message count (which includes continuations)
 	d.skip(4) // reference count
 	size := d.u32()
 	if d.err != nil {
@@ -122,7 +121,6 @@ func (f *File) parseHeaderV1(addr uint64, prefix []byte) (*objectHeader, error) 
 			h.msgs = append(h.msgs, message{typ: typ, flags: flags, data: data})
 		}
 	}
-	_ = nmsgs // counts include continuation and null messages; not needed
 	return h, nil
 }
 

@@ -311,3 +311,52 @@ func TestWalkVisitsEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptChunkNamesDataset damages one compressed chunk and checks that
+// the error names the file and the dataset while other datasets still read.
+func TestCorruptChunkNamesDataset(t *testing.T) {
+	data, err := os.ReadFile("testdata/keras_latest.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(b []byte) *Group {
+		t.Helper()
+		f, err := OpenReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := f.Root()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	d, err := open(data).Dataset("extras/gzip_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := d.grid()
+	var refs []chunkRef
+	if err := d.chunkRefs(g, func(c chunkRef) error { refs = append(refs, c); return nil }); err != nil || len(refs) != 6 {
+		t.Fatalf("%d chunk refs, %v", len(refs), err)
+	}
+	bad := bytes.Clone(data)
+	bad[refs[2].addr+refs[2].size/2] ^= 0xff
+	root := open(bad)
+	d, err = root.Dataset("extras/gzip_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.ReadFloat32()
+	var e *Error
+	if !errors.As(err, &e) || e.Path != "/extras/gzip_only" || e.File != "<reader>" {
+		t.Fatalf("corrupt chunk error = %v", err)
+	}
+	other, err := root.Dataset("extras/f64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := other.ReadFloat32(); err != nil || len(v) != 15 {
+		t.Errorf("undamaged dataset: %d values, %v", len(v), err)
+	}
+}
