@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"flag"
-	"strings"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/graft-ml/graft/formats/torch"

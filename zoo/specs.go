@@ -107,7 +107,7 @@ func init() {
 				"Keras tf preprocessing; BatchNorm without gamma"),
 		}})
 
-	register(Spec{Name: "mobilenet", Family: "mobilenet_v1", DefaultSize: 224, MinSize: 32, Params: 4253864,
+	register(Spec{Name: "mobilenet", Family: "mobilenet_v1", DefaultSize: 224, MinSize: 32, Params: 4231976, // Keras: 4,253,864 with the BatchNorm statistics
 		Preprocess: data.KerasTFPreprocess(224), Keras: "MobileNet", build: buildMobileNetV1, Sources: []WeightSource{
 			keras(kerasApps+"mobilenet/", "mobilenet_1_0_224_tf.h5", "", true, "alpha 1.0 at 224; also 7_5, 5_0, 2_5 and 128/160/192"),
 			keras(kerasApps+"mobilenet/", "mobilenet_1_0_224_tf_no_top.h5", "", false, "alpha 1.0 at 224"),
