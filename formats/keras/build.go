@@ -24,6 +24,7 @@ type builder struct {
 	reserved map[string]bool // every Keras layer name, nested ones included
 	used     map[string]bool // graph node names taken
 	depth    int
+	weights  int64 // weight values allocated so far
 }
 
 // maxModelDepth bounds the nesting of models inside models.

@@ -133,6 +133,30 @@ func lastDim(v value) (int, error) {
 	return v.shape[len(v.shape)-1], nil
 }
 
+// maxWeights bounds the weight values a config may ask for, so that a
+// hostile config cannot make the builder allocate without limit.
+var maxWeights int64 = 1 << 28
+
+// reserveWeights counts the weight values of a layer about to be built
+// against maxWeights; dims are multiplied with overflow checks.
+func (c *layerCall) reserveWeights(dims ...int) error {
+	n := int64(1)
+	for _, d := range dims {
+		if d < 0 {
+			return fmt.Errorf("weight size %v: negative", dims)
+		}
+		if d > 0 && n > maxWeights/int64(d) {
+			return fmt.Errorf("weights of size %v exceed the limit of %d values", dims, maxWeights)
+		}
+		n *= int64(d)
+	}
+	c.b.weights += n
+	if c.b.weights > maxWeights {
+		return fmt.Errorf("the model's weights exceed the limit of %d values", maxWeights)
+	}
+	return nil
+}
+
 // add puts layer on the graph as node name over the inputs' nodes.
 func (c *layerCall) add(name string, layer nn.Layer, ins []value, shape []int) (value, error) {
 	nodes := make([]string, len(ins))
@@ -269,6 +293,9 @@ func convConv2D(c *layerCall) (value, func() error, error) {
 	if cc.Filters < 1 {
 		return value{}, nil, fmt.Errorf("filters %d: must be positive", cc.Filters)
 	}
+	if err := c.reserveWeights(w.kh, w.kw, inC, cc.Filters); err != nil {
+		return value{}, nil, err
+	}
 	name := c.main()
 	conv, err := nn.NewConv2D(name, nn.Conv2DConfig{InChannels: inC, Filters: cc.Filters, KernelH: w.kh, KernelW: w.kw,
 		StrideH: w.sh, StrideW: w.sw, DilationH: w.dh, DilationW: w.dw, Padding: w.pad, Groups: max(cc.Groups, 1),
@@ -306,6 +333,9 @@ func convDepthwise(c *layerCall) (value, func() error, error) {
 		return value{}, nil, err
 	}
 	m := max(cc.DepthMultiplier, 1)
+	if err := c.reserveWeights(w.kh, w.kw, inC, m); err != nil {
+		return value{}, nil, err
+	}
 	name := c.main()
 	dw, err := nn.NewDepthwiseConv2D(name, nn.DepthwiseConv2DConfig{Channels: inC, Multiplier: m, KernelH: w.kh, KernelW: w.kw,
 		StrideH: w.sh, StrideW: w.sw, DilationH: w.dh, DilationW: w.dw, Padding: w.pad, NoBias: !c.useBias(), Init: nn.InitZeros})
@@ -347,6 +377,12 @@ func convSeparable(c *layerCall) (value, func() error, error) {
 		return value{}, nil, fmt.Errorf("filters %d: must be positive", cc.Filters)
 	}
 	m := max(cc.DepthMultiplier, 1)
+	if err := c.reserveWeights(w.kh, w.kw, inC, m); err != nil {
+		return value{}, nil, err
+	}
+	if err := c.reserveWeights(inC, m, cc.Filters); err != nil {
+		return value{}, nil, err
+	}
 	name := c.main()
 	dname := c.b.auxName(name, "depthwise")
 	dw, err := nn.NewDepthwiseConv2D(dname, nn.DepthwiseConv2DConfig{Channels: inC, Multiplier: m, KernelH: w.kh, KernelW: w.kw,
@@ -388,6 +424,9 @@ func convDense(c *layerCall) (value, func() error, error) {
 	}
 	in, err := lastDim(x)
 	if err != nil {
+		return value{}, nil, err
+	}
+	if err := c.reserveWeights(in, dc.Units); err != nil {
 		return value{}, nil, err
 	}
 	name := c.main()
@@ -444,6 +483,9 @@ func convBatchNorm(c *layerCall) (value, func() error, error) {
 	}
 	ch, err := lastDim(x)
 	if err != nil {
+		return value{}, nil, err
+	}
+	if err := c.reserveWeights(4, ch); err != nil {
 		return value{}, nil, err
 	}
 	cfg := nn.BatchNormConfig{Channels: ch, Convention: nn.BNKeras, Momentum: 0.99, Epsilon: 1e-3,
@@ -754,6 +796,8 @@ func convReshape(c *layerCall) (value, func() error, error) {
 			open = i
 		case d < 1:
 			return value{}, nil, fmt.Errorf("target_shape %v: sizes must be positive, with at most one -1", shape)
+		case known > maxDim*maxDim/d:
+			return value{}, nil, fmt.Errorf("target_shape %v: too large", shape)
 		default:
 			known *= d
 		}
@@ -929,6 +973,9 @@ func convRescaling(c *layerCall) (value, func() error, error) {
 	if k > 1 && (len(x.shape) == 0 || x.shape[len(x.shape)-1] != k) {
 		return value{}, nil, fmt.Errorf("%d scales for input shape %v", k, x.shape)
 	}
+	if err := c.reserveWeights(2, k); err != nil {
+		return value{}, nil, err
+	}
 	name := c.main()
 	a, err := NewAffine(name, f32s(rc.Scale), f32s(rc.Offset))
 	if err != nil {
@@ -966,6 +1013,9 @@ func convNormalization(c *layerCall) (value, func() error, error) {
 	}
 	ch, err := lastDim(x)
 	if err != nil {
+		return value{}, nil, err
+	}
+	if err := c.reserveWeights(4, ch); err != nil {
 		return value{}, nil, err
 	}
 	ones := make([]float32, ch)

@@ -206,12 +206,18 @@ func decodeTFJSWeight(w tfjsWeight, buf []byte) ([]float32, int, error) {
 		}
 		return nil
 	}
-	out := make([]float32, n)
 	q := w.Quantization
+	size := 4
+	if q != nil && (q.Dtype == "uint8") {
+		size = 1
+	} else if q != nil && (q.Dtype == "uint16" || q.Dtype == "float16") {
+		size = 2
+	}
+	if err := need(size); err != nil {
+		return nil, 0, err
+	}
+	out := make([]float32, n)
 	if q == nil {
-		if err := need(4); err != nil {
-			return nil, 0, err
-		}
 		for i := range out {
 			bits := binary.LittleEndian.Uint32(buf[4*i:])
 			if w.Dtype == "int32" {
