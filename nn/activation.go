@@ -110,7 +110,7 @@ func (a *Activation) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Te
 	if err != nil {
 		return nil, err
 	}
-	y := tensor.New(x.Shape...)
+	y := newOutput(x.Shape...)
 	compute.ParallelFor(len(x.Data), elementGrain, func(s, e int) {
 		a.forward(x.Data[s:e], y.Data[s:e])
 	})
@@ -139,12 +139,10 @@ func (a *Activation) forward(x, y []float32) {
 			y[i] = min(max(v, 0), 6)
 		}
 	case actLeakyReLU:
+		one, alpha := math.Float32bits(1), math.Float32bits(a.alpha)
 		for i, v := range x {
-			if v > 0 {
-				y[i] = v
-			} else {
-				y[i] = a.alpha * v
-			}
+			m := positiveMask(v)
+			y[i] = v * math.Float32frombits(one&m|alpha&^m)
 		}
 	case actSigmoid:
 		for i, v := range x {
@@ -178,7 +176,7 @@ func (a *Activation) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*te
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(t.Shape...)
+	dx := newOutput(t.Shape...)
 	compute.ParallelFor(len(t.Data), elementGrain, func(s, e int) {
 		a.backward(t.Data[s:e], gradOut.Data[s:e], dx.Data[s:e])
 	})
@@ -193,23 +191,17 @@ func (a *Activation) backward(t, dy, dx []float32) {
 	switch a.kind {
 	case actReLU:
 		for i, v := range t {
-			if v > 0 {
-				dx[i] = dy[i]
-			}
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & positiveMask(v))
 		}
 	case actReLU6:
 		for i, v := range t {
-			if v > 0 && v < 6 {
-				dx[i] = dy[i]
-			}
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & positiveMask(v) & belowMask(v, six))
 		}
 	case actLeakyReLU:
+		one, alpha := math.Float32bits(1), math.Float32bits(a.alpha)
 		for i, v := range t {
-			if v > 0 {
-				dx[i] = dy[i]
-			} else {
-				dx[i] = a.alpha * dy[i]
-			}
+			m := positiveMask(v)
+			dx[i] = dy[i] * math.Float32frombits(one&m|alpha&^m)
 		}
 	case actSigmoid:
 		for i, v := range t {
@@ -235,7 +227,29 @@ func (a *Activation) backward(t, dy, dx []float32) {
 		for i, v := range t {
 			if u := a.slope*v + a.offset; u > 0 && u < 1 {
 				dx[i] = dy[i] * a.slope
+			} else {
+				dx[i] = 0
 			}
 		}
 	}
+}
+
+// six is the bit pattern of float32 6, ReLU6's ceiling.
+var six = math.Float32bits(6)
+
+// positiveMask returns all ones when v > 0 and zero when v <= 0 (a NaN
+// gives ones when its sign bit is clear), without a branch, so that
+// element-wise loops over random signs do not stall on mispredictions.
+func positiveMask(v float32) uint32 {
+	x := int32(math.Float32bits(v))
+	// -x has its sign bit set exactly when x > 0 (x = MinInt32 is -0,
+	// whose sign bit x clears again).
+	return uint32((-x &^ x) >> 31)
+}
+
+// belowMask returns all ones when v < the non-negative float32 whose bits
+// are limit, for v >= 0 (where float order is integer order on the bits),
+// and zero for v >= limit; callers combine it with positiveMask.
+func belowMask(v float32, limit uint32) uint32 {
+	return uint32((int32(math.Float32bits(v)) - int32(limit)) >> 31)
 }

@@ -72,3 +72,24 @@ func TestSoftmax(t *testing.T) {
 	}
 	checkLayerGrads(t, s, []*tensor.Tensor{randTensor(2, -2, 2, 3, 2, 5)}, defaultGradCase())
 }
+
+func TestActivationMasks(t *testing.T) {
+	inf := float32(math.Inf(1))
+	for _, c := range []struct {
+		v          float32
+		pos, below bool
+	}{
+		{0, false, true}, {float32(math.Copysign(0, -1)), false, false}, {1e-45, true, true},
+		{-1e-45, false, false}, {0.5, true, true}, {-0.5, false, false}, {5.9999995, true, true},
+		{6, true, false}, {6.0000005, true, false}, {inf, true, false}, {-inf, false, false},
+	} {
+		if got := positiveMask(c.v) == ^uint32(0); got != c.pos || positiveMask(c.v) != 0 && !got {
+			t.Errorf("positiveMask(%g) = %#x, want positive %v", c.v, positiveMask(c.v), c.pos)
+		}
+		if c.v >= 0 && !math.Signbit(float64(c.v)) {
+			if got := belowMask(c.v, six) == ^uint32(0); got != c.below || belowMask(c.v, six) != 0 && !got {
+				t.Errorf("belowMask(%g, 6) = %#x, want below %v", c.v, belowMask(c.v, six), c.below)
+			}
+		}
+	}
+}

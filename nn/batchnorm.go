@@ -3,8 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"slices"
-	"sync"
 
 	"github.com/graft-ml/graft/compute"
 	"github.com/graft-ml/graft/tensor"
@@ -209,10 +207,11 @@ func (b *BatchNorm) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Ten
 		}
 		shift[c] -= mean[c] * scale[c]
 	}
-	y := tensor.New(x.Shape...)
+	y := newOutput(x.Shape...)
 	compute.ParallelFor(rows, rowGrain(C), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			xr, yr := x.Data[r*C:(r+1)*C], y.Data[r*C:(r+1)*C]
+			yr = yr[:len(xr)]
 			for c, v := range xr {
 				yr[c] = v*scale[c] + shift[c]
 			}
@@ -262,7 +261,8 @@ func (b *BatchNorm) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 	}
 	k := make([]float32, C) // gamma·invStd
 	a := make([]float32, C) // mean of dy
-	bb := make([]float32, C)
+	q := make([]float32, C)   // -k·bb·invStd, with bb the mean of dy·xhat
+	off := make([]float32, C) // -k·a
 	for c := 0; c < C; c++ {
 		k[c] = invStd[c]
 		if b.Gamma != nil {
@@ -270,105 +270,29 @@ func (b *BatchNorm) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 		}
 		if batch {
 			a[c] = float32(sumDy[c] / float64(rows))
-			bb[c] = float32(sumDyXhat[c] / float64(rows))
+			bb := sumDyXhat[c] / float64(rows)
+			q[c] = float32(-float64(k[c]) * bb * float64(invStd[c]))
+			off[c] = -k[c] * a[c]
 		}
 	}
-	dx := tensor.New(x.Shape...)
+	dx := newOutput(x.Shape...)
 	compute.ParallelFor(rows, rowGrain(C), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
-			xr, dyr, dxr := x.Data[r*C:(r+1)*C], gradOut.Data[r*C:(r+1)*C], dx.Data[r*C:(r+1)*C]
+			dyr, dxr := gradOut.Data[r*C:(r+1)*C], dx.Data[r*C:(r+1)*C]
+			dxr = dxr[:len(dyr)]
 			if !batch {
 				for c, d := range dyr {
 					dxr[c] = d * k[c]
 				}
 				continue
 			}
+			// dx = k·(dy - a - xhat·bb) = k·dy + (x-mean)·q + off.
+			xr := x.Data[r*C : (r+1)*C]
+			xr = xr[:len(dyr)]
 			for c, d := range dyr {
-				xhat := (xr[c] - mean[c]) * invStd[c]
-				dxr[c] = k[c] * (d - a[c] - xhat*bb[c])
+				dxr[c] = d*k[c] + (xr[c]-mean[c])*q[c] + off[c]
 			}
 		}
 	})
 	return []*tensor.Tensor{dx}, nil
-}
-
-// rowGrain picks how many rows of width c a parallel chunk holds at least.
-func rowGrain(c int) int { return max(1, 16384/max(c, 1)) }
-
-// channelMeanVar returns the per-channel mean and biased variance of data
-// laid out as rows of c channels, accumulated in float64 in two passes.
-func channelMeanVar(data []float32, c int) (mean, variance []float64) {
-	rows := len(data) / c
-	mean = channelReduce(rows, c, func(r int, acc []float64) {
-		for j, v := range data[r*c : (r+1)*c] {
-			acc[j] += float64(v)
-		}
-	})
-	for j := range mean {
-		mean[j] /= float64(rows)
-	}
-	m32 := make([]float32, c)
-	for j := range m32 {
-		m32[j] = float32(mean[j])
-	}
-	variance = channelReduce(rows, c, func(r int, acc []float64) {
-		for j, v := range data[r*c : (r+1)*c] {
-			d := float64(v - m32[j])
-			acc[j] += d * d
-		}
-	})
-	for j := range variance {
-		variance[j] /= float64(rows)
-	}
-	return mean, variance
-}
-
-// channelGradSums returns Σ dy and Σ dy·xhat per channel, with
-// xhat = (x - mean)·invStd.
-func channelGradSums(x, dy []float32, mean, invStd []float32) (sumDy, sumDyXhat []float64) {
-	c := len(mean)
-	rows := len(x) / c
-	sumDy = channelReduce(rows, c, func(r int, acc []float64) {
-		for j, d := range dy[r*c : (r+1)*c] {
-			acc[j] += float64(d)
-		}
-	})
-	sumDyXhat = channelReduce(rows, c, func(r int, acc []float64) {
-		xr := x[r*c : (r+1)*c]
-		for j, d := range dy[r*c : (r+1)*c] {
-			acc[j] += float64(d) * float64((xr[j]-mean[j])*invStd[j])
-		}
-	})
-	return sumDy, sumDyXhat
-}
-
-// channelReduce sums row(r, acc) over rows into a [c] float64 vector,
-// splitting rows across workers. Partial sums are added in row order, so the
-// result does not depend on scheduling.
-func channelReduce(rows, c int, row func(r int, acc []float64)) []float64 {
-	type part struct {
-		start int
-		acc   []float64
-	}
-	var (
-		mu    sync.Mutex
-		parts []part
-	)
-	compute.ParallelFor(rows, rowGrain(c), func(r0, r1 int) {
-		acc := make([]float64, c)
-		for r := r0; r < r1; r++ {
-			row(r, acc)
-		}
-		mu.Lock()
-		parts = append(parts, part{r0, acc})
-		mu.Unlock()
-	})
-	slices.SortFunc(parts, func(a, b part) int { return a.start - b.start })
-	total := make([]float64, c)
-	for _, p := range parts {
-		for j, v := range p.acc {
-			total[j] += v
-		}
-	}
-	return total
 }

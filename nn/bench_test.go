@@ -44,15 +44,67 @@ func smallCNN(b testing.TB) *Graph {
 // BenchmarkSmallCNNTrainStep times forward + loss + backward of smallCNN on
 // a batch of 64 28x28 images.
 func BenchmarkSmallCNNTrainStep(b *testing.B) {
-	g := smallCNN(b)
-	x := randTensor(1, 0, 1, 64, 28, 28, 1)
-	labels := tensor.New(64)
+	benchTrainStep(b, smallCNN(b), randTensor(1, 0, 1, 64, 28, 28, 1))
+}
+
+// mobileNetV2Block is MobileNetV2's inverted residual at expansion 6 on c
+// channels: 1x1 expand, BN, ReLU6, 3x3 depthwise, BN, ReLU6, 1x1 project,
+// BN, residual Add, then a global pool and a dense head so that it trains
+// against a loss.
+func mobileNetV2Block(b testing.TB, c int) *Graph {
+	g := NewGraph()
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(g.Input("x"))
+	e := 6 * c
+	expand, err := NewConv2D("expand", Conv2DConfig{InChannels: c, Filters: e, KernelH: 1, KernelW: 1, NoBias: true, Init: InitHeNormal, Seed: 1})
+	must(err)
+	dw, err := NewDepthwiseConv2D("dw", DepthwiseConv2DConfig{Channels: e, KernelH: 3, KernelW: 3, Padding: PadSame(), NoBias: true, Init: InitHeNormal, Seed: 2})
+	must(err)
+	project, err := NewConv2D("project", Conv2DConfig{InChannels: e, Filters: c, KernelH: 1, KernelW: 1, NoBias: true, Init: InitHeNormal, Seed: 3})
+	must(err)
+	bn := func(name string, ch int) Layer {
+		l, err := NewBatchNorm(name, BatchNormConfig{Channels: ch})
+		must(err)
+		return l
+	}
+	head, err := NewDense("head", DenseConfig{In: c, Out: 10, Seed: 4})
+	must(err)
+	must(g.Add("expand", expand, "x"))
+	must(g.Add("expand_bn", bn("expand_bn", e), "expand"))
+	must(g.Add("expand_relu", NewReLU6("expand_relu"), "expand_bn"))
+	must(g.Add("dw", dw, "expand_relu"))
+	must(g.Add("dw_bn", bn("dw_bn", e), "dw"))
+	must(g.Add("dw_relu", NewReLU6("dw_relu"), "dw_bn"))
+	must(g.Add("project", project, "dw_relu"))
+	must(g.Add("project_bn", bn("project_bn", c), "project"))
+	must(g.Add("add", NewAdd("add"), "x", "project_bn"))
+	must(g.Add("pool", NewGlobalAvgPool("pool", false), "add"))
+	must(g.Add("head", head, "pool"))
+	return g
+}
+
+// BenchmarkMobileNetV2BlockTrainStep times forward + loss + backward of an
+// inverted residual block on a batch of 32 32x32x16 inputs.
+func BenchmarkMobileNetV2BlockTrainStep(b *testing.B) {
+	benchTrainStep(b, mobileNetV2Block(b, 16), randTensor(1, -1, 1, 32, 32, 32, 16))
+}
+
+// benchTrainStep times forward + softmax cross-entropy + backward of g on x
+// with labels cycling through ten classes.
+func benchTrainStep(b *testing.B, g *Graph, x *tensor.Tensor) {
+	labels := tensor.New(x.Shape[0])
 	for i := range labels.Data {
 		labels.Data[i] = float32(i % 10)
 	}
 	loss, _ := NewSoftmaxCrossEntropy(CrossEntropyConfig{})
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		g.ZeroGrad()
 		y, err := g.Forward([]*tensor.Tensor{x}, true)
 		if err != nil {
 			b.Fatal(err)
