@@ -259,8 +259,8 @@ func (b *BatchNorm) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 	if !needInputGrad {
 		return nil, nil
 	}
-	k := make([]float32, C) // gamma·invStd
-	a := make([]float32, C) // mean of dy
+	k := make([]float32, C)   // gamma·invStd
+	a := make([]float32, C)   // mean of dy
 	q := make([]float32, C)   // -k·bb·invStd, with bb the mean of dy·xhat
 	off := make([]float32, C) // -k·a
 	for c := 0; c < C; c++ {
