@@ -71,6 +71,9 @@ func (ds *Dataset) Type() string { return ds.dt.String() }
 // ReadFloat32 reads the whole dataset converted to float32, in row-major order.
 // Floats of 16, 32 and 64 bits and integers of 8 to 64 bits convert.
 func (ds *Dataset) ReadFloat32() ([]float32, error) {
+	if out, ok, err := ds.streamFloat32(); ok {
+		return out, err
+	}
 	raw, n, err := ds.readRaw()
 	if err != nil {
 		return nil, err
@@ -163,4 +166,48 @@ func (ds *Dataset) filled(n uint64) []byte {
 		}
 	}
 	return b
+}
+
+// streamBlock is the read size when converting contiguous data piecewise.
+const streamBlock = 1 << 20
+
+// streamFloat32 converts contiguous data block by block, so the peak memory
+// is the float32 result plus one block rather than the stored bytes too.
+// ok is false when the dataset is not stored that way.
+func (ds *Dataset) streamFloat32() (out []float32, ok bool, err error) {
+	l := ds.layout
+	if l.class != layoutContiguous || l.addr == undefAddr {
+		return nil, false, nil
+	}
+	t, err := numericType(ds.dt)
+	if err != nil {
+		return nil, false, nil
+	}
+	esz := uint64(t.size)
+	limit := uint64(ds.f.opts.MaxDatasetBytes)
+	count, err := ds.space.count(limit / esz)
+	if err != nil {
+		return nil, true, ds.f.wrap(ds.path, err)
+	}
+	nbytes := count * esz
+	if nbytes > limit || (l.size != 0 && l.size < nbytes) {
+		return nil, false, nil // let readRaw report it
+	}
+	if l.addr > uint64(ds.f.size) || nbytes > uint64(ds.f.size)-l.addr {
+		return nil, false, nil
+	}
+	out = make([]float32, count)
+	per := uint64(streamBlock) / esz
+	buf := make([]byte, min(per, count)*esz)
+	for i := uint64(0); i < count; i += per {
+		n := min(per, count-i)
+		b := buf[:n*esz]
+		if err := ds.f.readInto(l.addr+i*esz, b); err != nil {
+			return nil, true, ds.f.wrap(ds.path, fmt.Errorf("contiguous data: %w", err))
+		}
+		if err := convertFloat32(out[i:i+n], b, ds.dt); err != nil {
+			return nil, true, ds.f.wrap(ds.path, err)
+		}
+	}
+	return out, true, nil
 }

@@ -150,6 +150,23 @@ func (f *File) readAbs(pos, n uint64) ([]byte, error) {
 	return nil, fmt.Errorf("reading %d bytes at %d: %w", n, pos, err)
 }
 
+// readInto fills buf from file address addr (bounds already checked by the
+// caller against the file size are checked again here).
+func (f *File) readInto(addr uint64, buf []byte) error {
+	n := uint64(len(buf))
+	if addr > uint64(f.size) || f.base > uint64(f.size)-addr || n > uint64(f.size)-f.base-addr {
+		return fmt.Errorf("read of %d bytes at %d runs past the end of the file (%d bytes)", n, addr, f.size)
+	}
+	m, err := f.r.ReadAt(buf, int64(f.base+addr))
+	if m == len(buf) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("reading %d bytes at %d: %w", n, addr, err)
+}
+
 // readAt reads n bytes at file address addr (relative to the base address).
 func (f *File) readAt(addr, n uint64) ([]byte, error) {
 	if addr == undefAddr {
