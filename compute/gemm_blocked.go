@@ -69,69 +69,94 @@ func gemmPackPolicy(kern *gemmKernel, transA, transB bool, m, n, lda int) (packA
 	return packA, packB
 }
 
+// gemmOperands is one product's operands and scalars, as Gemm received
+// them (offset to a worker's share where the work is split).
+type gemmOperands struct {
+	transA, transB bool
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// gemmBlock names one kc×nc block of op(B): depth pc..pc+kc, columns
+// jc..jc+nc, and how C takes it: beta on the first depth block, 1 after.
+type gemmBlock struct {
+	pc, kc, jc, nc int
+	beta           float32
+}
+
 // gemmBlocked runs C = alpha*op(A)*op(B) + beta*C on one worker with the
-// GotoBLAS loop nest: for each kc×nc block of B (packed to sit in L2) and
-// each mc×kc block of A, the micro-kernel sweeps mr×nr tiles with the A
-// micro-panel (mr×kc, in L1) in the outer loop and the B micro-panels in the
-// inner one. a, b and c start at the sub-problem's first element.
+// GotoBLAS loop nest: for each kc×nc block of B and each mc×kc block of A,
+// gemmMacro sweeps the block's mr×nr tiles.
 func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := kern.buffers(m, n, k)
 	defer kern.release(buf)
-	mr, nr := kern.mr, kern.nr
+	op := &gemmOperands{transA: transA, transB: transB, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	packA, packB := gemmPackPolicy(kern, transA, transB, m, n, lda)
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
-			kc := min(kern.kc, k-pc)
-			if packB {
-				packBPanels(transB, b, ldb, pc, jc, kc, nc, nr, buf.b)
-			} else if last := nc / nr * nr; last < nc {
-				packBPanels(false, b, ldb, pc, jc+last, kc, nc-last, nr, buf.bEdge)
-			}
-			bet := beta
+			blk := gemmBlock{pc: pc, kc: min(kern.kc, k-pc), jc: jc, nc: nc, beta: beta}
 			if pc > 0 {
-				bet = 1
+				blk.beta = 1
+			}
+			var bp []float32
+			if packB {
+				packBPanels(transB, b, ldb, blk.pc, jc, blk.kc, nc, kern.nr, buf.b)
+				bp = buf.b
+			} else if last := nc / kern.nr * kern.nr; last < nc {
+				packBPanels(false, b, ldb, blk.pc, jc+last, blk.kc, nc-last, kern.nr, buf.bEdge)
 			}
 			for ic := 0; ic < m; ic += kern.mc {
-				mc := min(kern.mc, m-ic)
-				if packA {
-					packAPanels(transA, a, lda, ic, pc, mc, kc, mr, buf.a, kern.packRows)
-				}
-				for ir := 0; ir < mc; ir += mr {
-					rows := min(mr, mc-ir)
-					var ap *float32
-					rsa, csa := 1, mr
-					switch {
-					case packA:
-						ap = &buf.a[ir*kc]
-					case rows == mr:
-						ap, rsa, csa = &a[(ic+ir)*lda+pc], lda, 1
-					default:
-						packAPanels(false, a, lda, ic+ir, pc, rows, kc, mr, buf.aEdge, nil)
-						ap = &buf.aEdge[0]
-					}
-					for jr := 0; jr < nc; jr += nr {
-						cols := min(nr, nc-jr)
-						var bp *float32
-						ldbp := nr
-						switch {
-						case packB:
-							bp = &buf.b[jr*kc]
-						case cols == nr:
-							bp, ldbp = &b[pc*ldb+jc+jr], ldb
-						default:
-							bp = &buf.bEdge[0]
-						}
-						off := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							kern.fn(kc, ap, rsa, csa, bp, ldbp, &c[off], ldc, alpha, bet)
-							continue
-						}
-						kern.fn(kc, ap, rsa, csa, bp, ldbp, &buf.tile[0], nr, 1, 0)
-						mergeTile(buf.tile, nr, rows, cols, alpha, bet, c[off:], ldc)
-					}
-				}
+				gemmMacro(kern, op, blk, ic, min(kern.mc, m-ic), packA, bp, buf)
 			}
+		}
+	}
+}
+
+// gemmMacro computes rows ic..ic+mc of C for one block of B. bp is the
+// packed block, or nil when the kernel reads B in place (and the block's
+// partial last panel, if any, is in buf.bEdge). A is packed into buf.a when
+// packA, else read in place with only a partial last panel packed.
+// The A micro-panel (mr×kc, in L1) is the outer loop, the B micro-panels
+// the inner one.
+func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, packA bool, bp []float32, buf *gemmBuffers) {
+	mr, nr, kc := kern.mr, kern.nr, blk.kc
+	if packA {
+		packAPanels(op.transA, op.a, op.lda, ic, blk.pc, mc, kc, mr, buf.a, kern.packRows)
+	}
+	for ir := 0; ir < mc; ir += mr {
+		rows := min(mr, mc-ir)
+		var ap *float32
+		rsa, csa := 1, mr
+		switch {
+		case packA:
+			ap = &buf.a[ir*kc]
+		case rows == mr:
+			ap, rsa, csa = &op.a[(ic+ir)*op.lda+blk.pc], op.lda, 1
+		default:
+			packAPanels(false, op.a, op.lda, ic+ir, blk.pc, rows, kc, mr, buf.aEdge, nil)
+			ap = &buf.aEdge[0]
+		}
+		for jr := 0; jr < blk.nc; jr += nr {
+			cols := min(nr, blk.nc-jr)
+			var bpp *float32
+			ldbp := nr
+			switch {
+			case bp != nil:
+				bpp = &bp[jr*kc]
+			case cols == nr:
+				bpp, ldbp = &op.b[blk.pc*op.ldb+blk.jc+jr], op.ldb
+			default:
+				bpp = &buf.bEdge[0]
+			}
+			off := (ic+ir)*op.ldc + blk.jc + jr
+			if rows == mr && cols == nr {
+				kern.fn(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, blk.beta)
+				continue
+			}
+			kern.fn(kc, ap, rsa, csa, bpp, ldbp, &buf.tile[0], nr, 1, 0)
+			mergeTile(buf.tile, nr, rows, cols, op.alpha, blk.beta, op.c[off:], op.ldc)
 		}
 	}
 }

@@ -20,8 +20,8 @@ func (g gemmCase) String() string {
 	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,alpha=%g,beta=%g,pad=%d", g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.beta, g.pad)
 }
 
-// gemmOperands builds random A, B and C for g with their strides.
-func gemmOperands(rng *rand.Rand, g gemmCase) (a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// randomGemmOperands builds random A, B and C for g with their strides.
+func randomGemmOperands(rng *rand.Rand, g gemmCase) (a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	ar, ac := g.m, g.k
 	if g.transA {
 		ar, ac = ac, ar
@@ -46,7 +46,7 @@ func gemmOperands(rng *rand.Rand, g gemmCase) (a []float32, lda int, b []float32
 // Padding columns of C must stay untouched.
 func checkGemm(t *testing.T, rng *rand.Rand, g gemmCase, run func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int)) {
 	t.Helper()
-	a, lda, b, ldb, c, ldc := gemmOperands(rng, g)
+	a, lda, b, ldb, c, ldc := randomGemmOperands(rng, g)
 	want := append([]float32(nil), c...)
 	GemmReference(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, want, ldc)
 	orig := append([]float32(nil), c...)
@@ -106,14 +106,14 @@ func withKernels(t *testing.T, fn func(t *testing.T, kern *gemmKernel)) {
 
 var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
 
-// TestGemmKernelsEdgeSizes drives each micro-kernel through the blocked
-// driver with small blocks, so every size crosses several mc, kc and nc
+// TestGemmKernelsEdgeSizes drives each micro-kernel through the serial and
+// the shared-B parallel drivers with small blocks, so every size crosses several mc, kc and nc
 // block boundaries and partial tiles on every side.
 func TestGemmKernelsEdgeSizes(t *testing.T) {
 	withKernels(t, func(t *testing.T, kern *gemmKernel) {
 		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, packRows: kern.packRows, free: make(chan *gemmBuffers, 1)}
 		rng := rand.New(rand.NewPCG(1, 2))
-		for iter := 0; iter < 150; iter++ {
+		for iter := 0; iter < 200; iter++ {
 			g := gemmCase{
 				transA: rng.IntN(2) == 1, transB: rng.IntN(2) == 1,
 				m:     gemmEdgeSizes[rng.IntN(len(gemmEdgeSizes))],
@@ -123,7 +123,12 @@ func TestGemmKernelsEdgeSizes(t *testing.T) {
 				beta:  []float32{0, 1, 0.25}[rng.IntN(3)],
 				pad:   []int{0, 3}[rng.IntN(2)],
 			}
+			shared := iter%2 == 1
 			checkGemm(t, rng, g, func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+				if shared {
+					gemmShared(small, 3, g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc)
+					return
+				}
 				gemmBlocked(small, g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc)
 			})
 		}
