@@ -352,13 +352,17 @@ func (s GraphSpec) ParamCount() (int64, error) {
 			if err = json.Unmarshal(node.Layer.Config, &c); err == nil {
 				g := max(c.Groups, 1)
 				n, err = mul(c.KernelH, c.KernelW, c.InChannels/g, c.Filters)
-				n += int64(max(c.Filters, 0))
+				if !c.NoBias {
+					n += int64(max(c.Filters, 0))
+				}
 			}
 		case "Dense":
 			var c DenseConfig
 			if err = json.Unmarshal(node.Layer.Config, &c); err == nil {
 				n, err = mul(c.In, c.Out)
-				n += int64(max(c.Out, 0))
+				if !c.NoBias {
+					n += int64(max(c.Out, 0))
+				}
 			}
 		case "BatchNorm":
 			var c batchNormSpec

@@ -148,3 +148,26 @@ func TestFromSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSpecParamCountMatchesGraph(t *testing.T) {
+	g := specTestGraph(t)
+	nobias, err := NewConv2D("nb", Conv2DConfig{InChannels: 3, Filters: 5, KernelH: 1, KernelW: 1, NoBias: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Add("nb", nobias, "image"); err != nil {
+		t.Fatal(err)
+	}
+	s := mustSpec(t, g)
+	got, err := s.ParamCount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, p := range append(g.Params(), g.State()...) {
+		want += p.Value.Size()
+	}
+	if got != int64(want) {
+		t.Fatalf("ParamCount = %d, the graph holds %d", got, want)
+	}
+}
