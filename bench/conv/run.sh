@@ -1,16 +1,31 @@
 #!/bin/sh
 # Times Graft's convolutions (go test -bench Conv) and PyTorch 1.13's at the
 # same ResNet-50 shapes, batch 32, two threads, and prints both with their
-# ratio. Graft's time is the best of COUNT averages over BENCHTIME runs,
-# PyTorch's the best of 10 single runs per memory layout, so noise from a
-# shared machine favours PyTorch if anyone.
-# Run from anywhere: bench/conv/run.sh   (BENCHTIME=10x COUNT=5 for longer runs)
+# ratio. The two alternate for ROUNDS rounds and each side keeps its best
+# time, so that load from other processes on a shared machine hits both
+# alike. Graft's time per round is the best of COUNT averages over
+# BENCHTIME runs; PyTorch's the best of 10 single runs per memory layout.
+# Run from anywhere: bench/conv/run.sh   (ROUNDS=3 BENCHTIME=10x for longer)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+goout=$(mktemp)
+torchout=$(mktemp)
+trap 'rm -f "$goout" "$torchout"' EXIT
 cd "$root"
-GOMAXPROCS=2 go test -run '^$' -bench '^BenchmarkConv$' -benchtime "${BENCHTIME:-5x}" -count "${COUNT:-3}" ./compute/ | tee "$out"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-	LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
-	/usr/bin/python3 bench/conv/torch_conv.py "$out"
+py() {
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+		LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
+		/usr/bin/python3 bench/conv/torch_conv.py "$@"
+}
+go test -c -o "$goout.test" ./compute/
+trap 'rm -f "$goout" "$torchout" "$goout.test"' EXIT
+round=0
+while [ "$round" -lt "${ROUNDS:-2}" ]; do
+	round=$((round + 1))
+	echo "round $round: graft" >&2
+	GOMAXPROCS=2 "$goout.test" -test.run '^$' -test.bench '^BenchmarkConv$' \
+		-test.benchtime "${BENCHTIME:-5x}" -test.count "${COUNT:-2}" >>"$goout"
+	echo "round $round: torch" >&2
+	py measure "$torchout"
+done
+py table "$goout" "$torchout"

@@ -1,8 +1,10 @@
 """Times PyTorch's conv2d forward, backward-data and backward-filter at the
-ResNet-50 shapes of compute.BenchmarkConv and prints them beside Graft's
-numbers, read from `go test -bench` output.
+ResNet-50 shapes of compute.BenchmarkConv, and prints them beside Graft's
+numbers read from `go test -bench` output.
 
-Usage: torch_conv.py GO_BENCH_OUTPUT   (run.sh passes it; see run.sh)
+Usage (run.sh drives both):
+  torch_conv.py measure TORCH_OUT        append one round of PyTorch times
+  torch_conv.py table GO_OUT TORCH_OUT   best of all rounds, side by side
 """
 import re
 import sys
@@ -55,6 +57,27 @@ def torch_times(n, hw, cin, cout, k, pad, memory_format):
     return [best_time(forward), best_time(backward_data), best_time(backward_filter)]
 
 
+def measure(path):
+    with open(path, "a") as f:
+        for name, n, hw, cin, cout, k, pad in SHAPES:
+            nchw = torch_times(n, hw, cin, cout, k, pad, torch.contiguous_format)
+            nhwc = torch_times(n, hw, cin, cout, k, pad, torch.channels_last)
+            for i, pname in enumerate(PASSES):
+                f.write(f"{name} {pname} {nchw[i]} NCHW\n{name} {pname} {nhwc[i]} channels_last\n")
+
+
+def torch_best(path):
+    """Best seconds and its layout per (shape, pass) over every round."""
+    best = {}
+    with open(path) as f:
+        for line in f:
+            name, pname, t, layout = line.split()
+            key = (name, pname)
+            if key not in best or float(t) < best[key][0]:
+                best[key] = (float(t), layout)
+    return best
+
+
 def graft_times(path):
     """Best ns/op per (shape, pass) from go test -bench output, in seconds."""
     times = {}
@@ -68,18 +91,16 @@ def graft_times(path):
     return times
 
 
-def main():
-    graft = graft_times(sys.argv[1])
+def table(go_path, torch_path):
+    graft, best = graft_times(go_path), torch_best(torch_path)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           "best of NCHW and channels_last per pass")
     print(f"{'shape':16} {'pass':16} {'graft ms':>9} {'torch ms':>9} {'layout':>13} "
           f"{'graft/torch':>11} {'graft GFLOP/s':>13}")
     for name, n, hw, cin, cout, k, pad in SHAPES:
-        nchw = torch_times(n, hw, cin, cout, k, pad, torch.contiguous_format)
-        nhwc = torch_times(n, hw, cin, cout, k, pad, torch.channels_last)
         flops = 2.0 * n * hw * hw * cout * cin * k * k
-        for i, pname in enumerate(PASSES):
-            t, layout = min((nchw[i], "NCHW"), (nhwc[i], "channels_last"))
+        for pname in PASSES:
+            t, layout = best[(name, pname)]
             g = graft.get((name, pname))
             if g is None:
                 print(f"{name:16} {pname:16} {'-':>9} {t*1e3:9.2f} {layout:>13}")
@@ -89,4 +110,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "measure":
+        measure(sys.argv[2])
+    else:
+        table(sys.argv[2], sys.argv[3])
