@@ -19,7 +19,8 @@ type Options struct {
 	// the weights (the last classifier layer), falling back to 1000.
 	Classes int
 	// Preprocess, when set, replaces the preprocessing the file carries or
-	// the format's default.
+	// the format's default; a zero Height and Width take the model's input
+	// size.
 	Preprocess *data.Preprocess
 	// CacheDir is where a zoo name's pulled weights are looked for; ""
 	// means fetch.DefaultCacheDir().
@@ -126,6 +127,9 @@ func Open(path string, opts Options) (*Loaded, error) {
 func finish(l *Loaded, opts Options) (*Loaded, error) {
 	if opts.Preprocess != nil {
 		l.Preprocess = *opts.Preprocess
+		if l.Preprocess.Height == 0 && l.Preprocess.Width == 0 {
+			l.Preprocess.Height, l.Preprocess.Width = l.InputH, l.InputW
+		}
 		l.guess = ""
 	} else if l.guess != "" {
 		l.Warnings = append(l.Warnings, l.guess)

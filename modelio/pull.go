@@ -91,6 +91,12 @@ func Pull(ctx context.Context, name string, opts PullOptions) (*Pulled, error) {
 	if err != nil {
 		return nil, err
 	}
+	return PullSource(ctx, src, opts)
+}
+
+// PullSource downloads one weight file into the cache as Pull does; opts'
+// Source and File are not used.
+func PullSource(ctx context.Context, src zoo.WeightSource, opts PullOptions) (*Pulled, error) {
 	dir, err := CacheDir(opts.CacheDir)
 	if err != nil {
 		return nil, err
