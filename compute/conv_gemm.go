@@ -157,20 +157,25 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 // convBackwardFilterGemm adds the kernel gradient im2colᵀ*dy to dw. The
 // output pixels are split into one contiguous share per worker; each worker
 // sums its share, in tiles of whole multiples of filterTileDepth rows, into
-// its own buffer (worker 0 into dw itself), and the buffers are added into
-// dw at the end.
+// its own buffer, and the buffers are added into dw at the end.
+//
+// Gemm must pack the operand it reads transposed, which is slow, so the
+// product runs in whichever orientation transposes the narrower operand:
+// dw = im2colᵀ*dy when K <= OutC/Groups, else dwᵀ = dyᵀ*im2col, whose
+// buffers are transposed into dw when they are added.
 func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	total := p.Batch * p.OutH() * p.OutW()
 	k := p.KH * p.KW * icg
 	dw = dw[:k*p.OutC]
-	rows := roundUp(max(colTileFloats/k, minTileRows), filterTileDepth)
+	flip := k > ocg
+	rows := max(colTileFloats/k/filterTileDepth, 1) * filterTileDepth
 	workers := min(Threads(), (total+filterTileDepth-1)/filterTileDepth)
 	partials := make([]*[]float32, workers)
 	parallelWorkers(workers, func(wk, _, _ int) {
 		lo, hi := wk*total/workers, (wk+1)*total/workers
 		acc, beta := dw, float32(1)
-		if wk > 0 {
+		if wk > 0 || flip {
 			partials[wk] = getScratch(len(dw))
 			acc, beta = *partials[wk], 0
 		}
@@ -191,14 +196,43 @@ func convBackwardFilterGemm(p ConvParams, x, dy, dw []float32) {
 				} else {
 					im2colRows(p, x, g, r0, r1, col)
 				}
-				gemmSerial(true, false, k, ocg, r1-r0, 1, a, lda, dy[r0*p.OutC+g*ocg:], p.OutC,
-					beta, acc[g*ocg:], p.OutC)
+				grad := dy[r0*p.OutC+g*ocg:]
+				if flip {
+					gemmSerial(true, false, ocg, k, r1-r0, 1, grad, p.OutC, a, lda,
+						beta, acc[g*ocg*k:], k)
+				} else {
+					gemmSerial(true, false, k, ocg, r1-r0, 1, a, lda, grad, p.OutC,
+						beta, acc[g*ocg:], p.OutC)
+				}
 			}
 			beta = 1
 		}
 	})
-	for _, part := range partials[1:] {
-		addToParallel(dw, *part)
+	first := 1
+	if flip {
+		first = 0
+		for _, part := range partials[1:] {
+			addToParallel(*partials[0], *part)
+		}
+		addTransposed(dw, *partials[0], k, p.OutC)
+	}
+	for _, part := range partials[first:] {
+		if first == 1 {
+			addToParallel(dw, *part)
+		}
 		putScratch(part)
 	}
+}
+
+// addTransposed adds the cols×rows matrix t, transposed, to the rows×cols
+// matrix dst.
+func addTransposed(dst, t []float32, rows, cols int) {
+	ParallelFor(rows, max(elementwiseGrain/cols, 1), func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			d := dst[r*cols : (r+1)*cols]
+			for c := range d {
+				d[c] += t[c*rows+r]
+			}
+		}
+	})
 }
