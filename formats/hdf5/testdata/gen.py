@@ -216,6 +216,9 @@ def extras(f, rec, latest):
     rec.dataset("extras/committed", arr)
     f["soft"] = h5py.SoftLink("/extras/f64")
     rec.rec["softlinks"]["soft"] = "extras/f64"
+    # Cycles: a hard link back to an ancestor group, and a soft link to itself.
+    f["extras/loop"] = f["extras"]
+    f["soft_loop"] = h5py.SoftLink("/soft_loop")
     rec.members("extras", list(g.keys()))
 
 
