@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/graft-ml/graft/nn"
 	"github.com/graft-ml/graft/tensor"
 )
 
@@ -112,6 +113,33 @@ func TestMobileNetV1KerasCount(t *testing.T) {
 		}
 		if !tensor.EqualShapes(out[0].Shape, c.want) {
 			t.Errorf("width %v at %d: features %v, want %v", c.width, c.size, out[0].Shape, c.want)
+		}
+	}
+}
+
+// TestBNConvention checks the BatchNorm epsilon and momentum each
+// convention gives.
+func TestBNConvention(t *testing.T) {
+	for _, c := range []struct {
+		name, node string
+		conv       BNConvention
+		eps, mom   float64
+	}{
+		{"resnet18", "bn1", BNTorch, 1e-5, 0.1},
+		{"resnet50", "bn1", BNKeras, 1.001e-5, 0.99},
+		{"inception_v3", "Conv2d_1a_3x3.bn", BNTorch, 1e-3, 0.1},
+		{"mobilenet_v3_small", "features.0.1", BNTorch, 1e-3, 0.01},
+		{"mobilenet_v2", "features.0.1", BNKeras, 1e-3, 0.999},
+		{"efficientnet_b0", "features.0.1", BNKeras, 1e-3, 0.99},
+	} {
+		m, err := Build(c.name, Options{BNConvention: c.conv, InputH: 96, InputW: 96})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := m.Graph.Layer(c.node)
+		bn := l.(*nn.BatchNorm)
+		if bn.Epsilon() != c.eps || bn.Momentum() != c.mom {
+			t.Errorf("%s %s: eps %g momentum %g, want %g %g", c.name, c.node, bn.Epsilon(), bn.Momentum(), c.eps, c.mom)
 		}
 	}
 }

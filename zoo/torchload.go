@@ -156,27 +156,41 @@ func oihwToHWIO(w []float32, o, i, kh, kw int) []float32 {
 
 // transpose2D turns a [rows, cols] matrix into [cols, rows].
 func transpose2D(w []float32, rows, cols int) []float32 {
-	out := make([]float32, len(w))
-	for r := range rows {
-		for c := range cols {
-			out[c*rows+r] = w[r*cols+c]
-		}
-	}
-	return out
+	return permuteTranspose(w, rows, cols, nil)
 }
 
 // linearFromCHW turns a PyTorch linear weight [out, C*H*W] whose inputs come
 // from an NCHW flatten into a Graft kernel [H*W*C, out] for an NHWC flatten.
 func linearFromCHW(w []float32, out int, hwc [3]int) []float32 {
 	h, wd, c := hwc[0], hwc[1], hwc[2]
-	in := h * wd * c
+	perm := make([]int, h*wd*c) // Graft input row -> torch input column
+	for y := range h {
+		for x := range wd {
+			for ch := range c {
+				perm[(y*wd+x)*c+ch] = (ch*h+y)*wd + x
+			}
+		}
+	}
+	return permuteTranspose(w, out, len(perm), perm)
+}
+
+// permuteTranspose returns res[i*rows+r] = w[r*cols+perm[i]] (perm nil is
+// the identity), in tiles so that big matrices stay cache-friendly.
+func permuteTranspose(w []float32, rows, cols int, perm []int) []float32 {
+	const tile = 64
 	res := make([]float32, len(w))
-	for o := range out {
-		row := w[o*in : (o+1)*in]
-		for ch := range c {
-			for y := range h {
-				for x := range wd {
-					res[((y*wd+x)*c+ch)*out+o] = row[(ch*h+y)*wd+x]
+	for i0 := 0; i0 < cols; i0 += tile {
+		i1 := min(i0+tile, cols)
+		for r0 := 0; r0 < rows; r0 += tile {
+			r1 := min(r0+tile, rows)
+			for i := i0; i < i1; i++ {
+				src := i
+				if perm != nil {
+					src = perm[i]
+				}
+				dst := res[i*rows:]
+				for r := r0; r < r1; r++ {
+					dst[r] = w[r*cols+src]
 				}
 			}
 		}

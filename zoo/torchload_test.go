@@ -159,3 +159,19 @@ func TestLoadTorchSkipsAuxLogits(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTranspose2D(t *testing.T) {
+	const rows, cols = 70, 131 // not multiples of the tile
+	w := make([]float32, rows*cols)
+	for i := range w {
+		w[i] = float32(i)
+	}
+	got := transpose2D(w, rows, cols)
+	for r := range rows {
+		for c := range cols {
+			if got[c*rows+r] != w[r*cols+c] {
+				t.Fatalf("[%d,%d] = %v, want %v", c, r, got[c*rows+r], w[r*cols+c])
+			}
+		}
+	}
+}
