@@ -150,7 +150,7 @@ func (c *convCore) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tens
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: input %v: %w", c.name, x.Shape, err)
 	}
-	y := tensor.New(p.Batch, p.OutH(), p.OutW(), c.outC)
+	y := newOutput(p.Batch, p.OutH(), p.OutW(), c.outC)
 	var bias []float32
 	if c.Bias != nil {
 		bias = c.Bias.Value.Data
@@ -187,7 +187,7 @@ func (c *convCore) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tens
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(x.Shape...)
+	dx := newOutput(x.Shape...)
 	compute.Conv2DBackwardData(p, gradOut.Data, c.Kernel.Value.Data, dx.Data)
 	return []*tensor.Tensor{dx}, nil
 }

@@ -65,7 +65,7 @@ func (d *Dense) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tensor,
 	}
 	rows := x.Size() / d.in
 	shape := append(append([]int(nil), x.Shape[:x.Rank()-1]...), d.out)
-	y := tensor.New(shape...)
+	y := newOutput(shape...)
 	beta := float32(0)
 	if d.Bias != nil {
 		for r := 0; r < rows; r++ {
@@ -101,7 +101,7 @@ func (d *Dense) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor.
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(x.Shape...)
+	dx := newOutput(x.Shape...)
 	compute.Gemm(false, true, rows, d.in, d.out, 1, gradOut.Data, d.out, d.Kernel.Value.Data, d.out, 0, dx.Data, d.in)
 	return []*tensor.Tensor{dx}, nil
 }

@@ -45,7 +45,7 @@ func (l *GlobalPool) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Te
 		return nil, err
 	}
 	n, hw, c := x.Shape[0], x.Shape[1]*x.Shape[2], x.Shape[3]
-	y := tensor.New(l.outShape(n, c)...)
+	y := newOutput(l.outShape(n, c)...)
 	var argmax []int32
 	if l.max {
 		argmax = make([]int32, n*c)
@@ -75,7 +75,7 @@ func (l *GlobalPool) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*te
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(in...)
+	dx := newOutput(in...)
 	if l.max {
 		compute.GlobalMaxPoolBackward(n, hw, c, gradOut.Data, argmax, dx.Data)
 	} else {

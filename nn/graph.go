@@ -31,6 +31,10 @@ type Graph struct {
 	// state of the last training Forward, for Backward
 	pending  bool
 	backward []bool
+
+	// spent collects the pass's activations and gradients for the buffer
+	// pool once no layer needs them.
+	spent recycler
 }
 
 // node is one vertex of the graph: an input placeholder or a layer.
@@ -228,6 +232,7 @@ func (g *Graph) needsBackward(live []bool) []bool {
 func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tensor, error) {
 	g.pending = false
 	g.releaseAll()
+	g.spent.flush() // a training Forward that was not followed by Backward
 	if len(inputs) != len(g.inputs) {
 		return nil, fmt.Errorf("graph: got %d inputs, want %d (%s)", len(inputs), len(g.inputs), strings.Join(g.Inputs(), ", "))
 	}
@@ -258,6 +263,7 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 			return nil, fmt.Errorf("graph: input %q is nil", g.nodes[i].name)
 		}
 		acts[i] = inputs[k]
+		g.spent.protect(inputs[k])
 		g.nodes[i].shape = append([]int(nil), inputs[k].Shape...)
 	}
 	ins := make([]*tensor.Tensor, 0, 4)
@@ -272,14 +278,17 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		y, err := n.layer.Forward(ins, training)
 		if err != nil {
 			g.releaseAll()
+			g.spent.reset()
 			return nil, g.nodeError(n, err)
 		}
+		g.spent.produced(n.layer, y)
 		if training && !nb[i] {
 			release(n.layer)
 		}
 		if g.CheckFinite {
 			if k := y.FirstNonFinite(); k >= 0 {
 				g.releaseAll()
+				g.spent.reset()
 				return nil, fmt.Errorf("graph: node %q: output %v has %g at index %d", n.name, y.Shape, y.Data[k], k)
 			}
 		}
@@ -294,9 +303,12 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 	res := make([]*tensor.Tensor, len(outs))
 	for k, o := range outs {
 		res[k] = acts[o]
+		g.spent.protect(res[k])
 	}
 	if training {
 		g.pending, g.backward = true, nb
+	} else {
+		g.spent.flush() // inference: layers kept nothing
 	}
 	return res, nil
 }
@@ -331,13 +343,24 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		return nil, fmt.Errorf("graph: Backward needs a training Forward first (and runs once per Forward)")
 	}
 	g.pending = false
-	defer g.releaseAll()
+	done := false
+	defer func() {
+		g.releaseAll()
+		if done {
+			g.spent.flush()
+		} else {
+			g.spent.reset()
+		}
+	}()
 	outs := g.outputIndices()
 	if len(gradOuts) != len(outs) {
 		return nil, fmt.Errorf("graph: got %d output gradients, want %d (%s)", len(gradOuts), len(outs), strings.Join(g.Outputs(), ", "))
 	}
 	nb := g.backward
-	acc := newGradSum(len(g.nodes))
+	acc := newGradSum(len(g.nodes), &g.spent)
+	for _, d := range gradOuts {
+		g.spent.protect(d)
+	}
 	for k, o := range outs {
 		if !nb[o] || gradOuts[k] == nil {
 			continue
@@ -364,6 +387,9 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err != nil {
 			return nil, g.nodeError(n, err)
 		}
+		for _, d := range dxs {
+			g.spent.produced(n.layer, d)
+		}
 		if g.CheckFinite {
 			if err := g.checkGrads(n, dxs); err != nil {
 				return nil, err
@@ -384,6 +410,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			}
 		}
 	}
+	done = true
 	if !g.inputGrad {
 		return nil, nil
 	}
@@ -393,6 +420,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if res[k] == nil {
 			res[k] = tensor.New(g.nodes[i].shape...)
 		}
+		g.spent.protect(res[k])
 	}
 	return res, nil
 }
@@ -423,10 +451,11 @@ func (g *Graph) checkGrads(n *node, dxs []*tensor.Tensor) error {
 type gradSum struct {
 	grads []*tensor.Tensor
 	owned []bool
+	spent *recycler
 }
 
-func newGradSum(n int) *gradSum {
-	return &gradSum{grads: make([]*tensor.Tensor, n), owned: make([]bool, n)}
+func newGradSum(n int, spent *recycler) *gradSum {
+	return &gradSum{grads: make([]*tensor.Tensor, n), owned: make([]bool, n), spent: spent}
 }
 
 func (s *gradSum) add(i int, d *tensor.Tensor, n *node) error {
@@ -440,8 +469,9 @@ func (s *gradSum) add(i int, d *tensor.Tensor, n *node) error {
 	case s.grads[i] == nil:
 		s.grads[i] = d
 	case !s.owned[i]:
-		sum := tensor.New(d.Shape...)
+		sum := newOutput(d.Shape...)
 		compute.Add(sum.Data, s.grads[i].Data, d.Data)
+		s.spent.produced(nil, sum)
 		s.grads[i], s.owned[i] = sum, true
 	default:
 		compute.Add(s.grads[i].Data, s.grads[i].Data, d.Data)

@@ -37,9 +37,15 @@ func (a *Add) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tensor, e
 			return nil, fmt.Errorf("%s: input %d has shape %v, input 0 has %v", a.name, i, x.Shape, inputs[0].Shape)
 		}
 	}
-	y := inputs[0].Clone()
-	for _, x := range inputs[1:] {
-		compute.Add(y.Data, y.Data, x.Data)
+	y := newOutput(inputs[0].Shape...)
+	switch len(inputs) {
+	case 1:
+		copy(y.Data, inputs[0].Data)
+	default:
+		compute.Add(y.Data, inputs[0].Data, inputs[1].Data)
+		for _, x := range inputs[2:] {
+			compute.Add(y.Data, y.Data, x.Data)
+		}
 	}
 	if training {
 		a.live = true

@@ -143,7 +143,7 @@ func (l *MaxPool2D) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Ten
 	if err != nil {
 		return nil, err
 	}
-	y := tensor.New(p.Batch, p.OutH(), p.OutW(), p.C)
+	y := newOutput(p.Batch, p.OutH(), p.OutW(), p.C)
 	argmax := make([]int32, len(y.Data))
 	compute.MaxPool2D(p, x.Data, y.Data, argmax)
 	if training {
@@ -166,7 +166,7 @@ func (l *MaxPool2D) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(p.Batch, p.InH, p.InW, p.C)
+	dx := newOutput(p.Batch, p.InH, p.InW, p.C)
 	compute.MaxPool2DBackward(p, gradOut.Data, argmax, dx.Data)
 	return []*tensor.Tensor{dx}, nil
 }
@@ -190,7 +190,7 @@ func (l *AvgPool2D) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Ten
 	if err != nil {
 		return nil, err
 	}
-	y := tensor.New(p.Batch, p.OutH(), p.OutW(), p.C)
+	y := newOutput(p.Batch, p.OutH(), p.OutW(), p.C)
 	compute.AvgPool2D(p, x.Data, y.Data)
 	if factor != nil {
 		rescale(y.Data, factor, p.C)
@@ -225,7 +225,7 @@ func (l *AvgPool2D) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 		dy = gradOut.Clone()
 		rescale(dy.Data, factor, p.C)
 	}
-	dx := tensor.New(p.Batch, p.InH, p.InW, p.C)
+	dx := newOutput(p.Batch, p.InH, p.InW, p.C)
 	compute.AvgPool2DBackward(p, dy.Data, dx.Data)
 	return []*tensor.Tensor{dx}, nil
 }
