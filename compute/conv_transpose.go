@@ -28,16 +28,26 @@ func backwardDataAsForward(p ConvParams) (ConvParams, bool) {
 func flipKernel(p ConvParams, w, out []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	taps := p.KH * p.KW
-	for t := 0; t < taps; t++ {
-		src := w[t*icg*p.OutC : (t+1)*icg*p.OutC]
-		dst := out[(taps-1-t)*ocg*p.InC : (taps-t)*ocg*p.InC]
-		for g := 0; g < p.Groups; g++ {
-			for i := 0; i < icg; i++ {
-				row := src[i*p.OutC+g*ocg : i*p.OutC+(g+1)*ocg]
-				for j, v := range row {
-					dst[j*p.InC+g*icg+i] = v
+	ParallelFor(taps, 1, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			src := w[t*icg*p.OutC : (t+1)*icg*p.OutC]
+			dst := out[(taps-1-t)*ocg*p.InC : (taps-t)*ocg*p.InC]
+			for g := 0; g < p.Groups; g++ {
+				// Transpose in square blocks so that both sides stay in cache.
+				for i0 := 0; i0 < icg; i0 += flipBlock {
+					for j0 := 0; j0 < ocg; j0 += flipBlock {
+						for i := i0; i < min(i0+flipBlock, icg); i++ {
+							row := src[i*p.OutC+g*ocg+j0 : i*p.OutC+g*ocg+min(j0+flipBlock, ocg)]
+							for j, v := range row {
+								dst[(j0+j)*p.InC+g*icg+i] = v
+							}
+						}
+					}
 				}
 			}
 		}
-	}
+	})
 }
+
+// flipBlock is the side of the square blocks flipKernel transposes.
+const flipBlock = 16
