@@ -143,3 +143,22 @@ func TestBNConvention(t *testing.T) {
 		}
 	}
 }
+
+// TestSeed checks that Seed makes the initial weights reproducible.
+func TestSeed(t *testing.T) {
+	kernel := func(seed uint64) []float32 {
+		m, err := Build("resnet18", Options{Seed: seed, InputH: 32, InputW: 32})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := m.Graph.Layer("layer3.1.conv2")
+		return l.(*nn.Conv2D).Kernel.Value.Data
+	}
+	a, b, c := kernel(7), kernel(7), kernel(8)
+	if a[100] != b[100] || a[5000] != b[5000] {
+		t.Errorf("seed 7 twice: %v %v, then %v %v", a[100], a[5000], b[100], b[5000])
+	}
+	if a[100] == c[100] && a[5000] == c[5000] {
+		t.Errorf("seeds 7 and 8 give the same weights")
+	}
+}

@@ -1,4 +1,4 @@
-package zoo
+package zoo_test
 
 import (
 	"encoding/binary"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/graft-ml/graft/formats/torch"
 	"github.com/graft-ml/graft/tensor"
+	"github.com/graft-ml/graft/zoo"
 )
 
 // modelsFlag restricts the parity test to some models (comma-separated).
@@ -108,7 +109,7 @@ func TestTorchvisionParity(t *testing.T) {
 			if !ok {
 				t.Fatalf("manifest lacks %s", name)
 			}
-			m, err := Build(name, Options{IncludeTop: true, InputH: ref.Input[1], InputW: ref.Input[2]})
+			m, err := zoo.Build(name, zoo.Options{IncludeTop: true, InputH: ref.Input[1], InputW: ref.Input[2]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +120,7 @@ func TestTorchvisionParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := LoadTorchStateDict(m, ck.StateDict()); err != nil {
+			if err := zoo.LoadTorchStateDict(m, ck.StateDict()); err != nil {
 				t.Fatal(err)
 			}
 			ck = nil
