@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -138,23 +139,24 @@ func init() {
 		}})
 
 	const effNote = "Keras's model includes its own rescaling and normalisation; " + kerasPadNote
-	eff := func(v string, params, crop, resize int, tvFile, tvHash string, md5 [2]string, extra ...WeightSource) {
+	eff := func(v string, params, crop, resize, kerasSize int, tvFile, tvHash string, md5 [2]string, extra ...WeightSource) {
 		name := "efficientnet_" + v
+		kNote := fmt.Sprintf("%s; Keras's default input is %dx%d", effNote, kerasSize, kerasSize)
 		src := append([]WeightSource{tv(tvFile, tvHash, "IMAGENET1K_V1; "+bicubic)}, extra...)
 		src = append(src,
-			keras(kerasEff, "efficientnet"+v+".h5", md5[0], true, effNote),
-			keras(kerasEff, "efficientnet"+v+"_notop.h5", md5[1], false, effNote))
+			keras(kerasEff, "efficientnet"+v+".h5", md5[0], true, kNote),
+			keras(kerasEff, "efficientnet"+v+"_notop.h5", md5[1], false, kNote))
 		register(Spec{Name: name, Family: "efficientnet", DefaultSize: crop, MinSize: 1, Params: params,
 			Preprocess: torchvisionPreprocess(crop, resize), Keras: "EfficientNet" + strings.ToUpper(v),
 			Sources: src, build: buildEfficientNet})
 	}
-	eff("b0", 5288548, 224, 256, "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df",
+	eff("b0", 5288548, 224, 256, 224, "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df",
 		[2]string{"902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"})
-	eff("b1", 7794184, 240, 256, "efficientnet_b1_rwightman-533bc792.pth", "533bc792",
+	eff("b1", 7794184, 240, 256, 240, "efficientnet_b1_rwightman-533bc792.pth", "533bc792",
 		[2]string{"1d254153d4ab51201f1646940f018540", "74c4e6b3e1f6a1eea24c589628592432"},
 		tv("efficientnet_b1-c27df63c.pth", "c27df63c", "IMAGENET1K_V2: evaluate with bilinear resize 255, crop 240"))
-	eff("b2", 9109994, 288, 288, "efficientnet_b2_rwightman-bcdf34b7.pth", "bcdf34b7",
+	eff("b2", 9109994, 288, 288, 260, "efficientnet_b2_rwightman-bcdf34b7.pth", "bcdf34b7",
 		[2]string{"b15cce36ff4dcbd00b6dd88e7857a6ad", "111f8e2ac8aa800a7a99e3239f7bfb39"})
-	eff("b3", 12233232, 300, 320, "efficientnet_b3_rwightman-cf984f9c.pth", "cf984f9c",
+	eff("b3", 12233232, 300, 320, 300, "efficientnet_b3_rwightman-cf984f9c.pth", "cf984f9c",
 		[2]string{"ffd1fdc53d0ce67064dc6a9c7960ede0", "af6d107764bb5b1abb91932881670226"})
 }
