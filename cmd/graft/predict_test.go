@@ -43,9 +43,10 @@ func TestPredictCoralMobileNetV2(t *testing.T) {
 		}
 		prev = p
 	}
-	// The quantised softmax output is used as is: the cat's top class has
-	// the probability Arm NN gives (raw 214 of 256: 0.8359), not a second
-	// softmax of it (which would flatten it below 0.01).
+	// The softmax output is used as is: the cat's top class keeps about
+	// the probability Arm NN gives on its own resize of the photo (218/256
+	// = 0.85), not a second softmax of it (which would flatten it below
+	// 0.01).
 	first := strings.Fields(lines[1])[0]
 	if p, _ := strconv.ParseFloat(first, 64); p < 0.6 {
 		t.Errorf("cat top-1 probability %v: a softmax was applied to probabilities", p)
