@@ -99,6 +99,21 @@ func (g *chunkGrid) partial(scaled []uint64) bool {
 // index is walked first; chunks are then read, unfiltered and copied by up
 // to GOMAXPROCS goroutines (ReaderAt allows parallel calls).
 func (ds *Dataset) readChunks(buf []byte) error {
+	esz := uint64(ds.dt.size)
+	return ds.eachChunkRow(func(dst uint64, row []byte) error {
+		copy(buf[dst*esz:], row)
+		return nil
+	})
+}
+
+// rowSink receives one row of a chunk: the row-major index of its first
+// element in the dataset and its bytes. Calls may run concurrently but
+// never for overlapping elements.
+type rowSink func(dst uint64, row []byte) error
+
+// eachChunkRow reads every stored chunk and passes the parts inside the
+// dataset to sink, row by row.
+func (ds *Dataset) eachChunkRow(sink rowSink) error {
 	g, err := ds.grid()
 	if err != nil {
 		return err
@@ -129,7 +144,7 @@ func (ds *Dataset) readChunks(buf []byte) error {
 	workers := min(runtime.GOMAXPROCS(0), len(refs))
 	if workers <= 1 {
 		for _, c := range refs {
-			if err := ds.readChunk(g, buf, c); err != nil {
+			if err := ds.readChunk(g, sink, c); err != nil {
 				return err
 			}
 		}
@@ -150,7 +165,7 @@ func (ds *Dataset) readChunks(buf []byte) error {
 				if i >= len(refs) {
 					return
 				}
-				if err := ds.readChunk(g, buf, refs[i]); err != nil {
+				if err := ds.readChunk(g, sink, refs[i]); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
@@ -166,8 +181,11 @@ func (ds *Dataset) readChunks(buf []byte) error {
 	return first
 }
 
+// scratchPool recycles filter buffers between chunks and goroutines.
+var scratchPool sync.Pool
+
 // readChunk reads, unfilters and places one chunk.
-func (ds *Dataset) readChunk(g *chunkGrid, buf []byte, c chunkRef) error {
+func (ds *Dataset) readChunk(g *chunkGrid, sink rowSink, c chunkRef) error {
 	data, err := ds.f.readAt(c.addr, c.size)
 	if err != nil {
 		return fmt.Errorf("chunk %v: %w", c.scaled, err)
@@ -177,18 +195,22 @@ func (ds *Dataset) readChunk(g *chunkGrid, buf []byte, c chunkRef) error {
 		filters = nil
 	}
 	if len(filters) > 0 {
-		if data, err = unfilter(data, filters, c.mask, g.chunkSize); err != nil {
+		scratch, _ := scratchPool.Get().(*filterScratch)
+		if scratch == nil {
+			scratch = &filterScratch{}
+		}
+		defer scratchPool.Put(scratch)
+		if data, err = unfilter(data, filters, c.mask, g.chunkSize, scratch); err != nil {
 			return fmt.Errorf("chunk %v: %w", c.scaled, err)
 		}
 	} else if uint64(len(data)) != g.chunkSize {
 		return fmt.Errorf("chunk %v holds %d bytes, want %d", c.scaled, len(data), g.chunkSize)
 	}
-	g.copyChunk(buf, data, c.scaled)
-	return nil
+	return g.chunkRows(data, c.scaled, sink)
 }
 
-// copyChunk copies the part of a chunk that lies inside the dataset.
-func (g *chunkGrid) copyChunk(dst, src []byte, scaled []uint64) {
+// chunkRows passes each row of the part of a chunk inside the dataset to sink.
+func (g *chunkGrid) chunkRows(src []byte, scaled []uint64, sink rowSink) error {
 	r := len(g.dims)
 	start := make([]uint64, r)
 	ext := make([]uint64, r)
@@ -204,7 +226,9 @@ func (g *chunkGrid) copyChunk(dst, src []byte, scaled []uint64) {
 			so = so*g.chunk[i] + idx[i]
 			do = do*g.dims[i] + start[i] + idx[i]
 		}
-		copy(dst[do*g.esz:do*g.esz+rowBytes], src[so*g.esz:so*g.esz+rowBytes])
+		if err := sink(do, src[so*g.esz:so*g.esz+rowBytes]); err != nil {
+			return err
+		}
 		i := r - 2
 		for ; i >= 0; i-- {
 			idx[i]++
@@ -214,7 +238,7 @@ func (g *chunkGrid) copyChunk(dst, src []byte, scaled []uint64) {
 			idx[i] = 0
 		}
 		if i < 0 {
-			return
+			return nil
 		}
 	}
 }

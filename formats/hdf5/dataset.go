@@ -74,6 +74,9 @@ func (ds *Dataset) ReadFloat32() ([]float32, error) {
 	if out, ok, err := ds.streamFloat32(); ok {
 		return out, err
 	}
+	if out, ok, err := ds.chunkedFloat32(); ok {
+		return out, err
+	}
 	raw, n, err := ds.readRaw()
 	if err != nil {
 		return nil, err
@@ -208,6 +211,44 @@ func (ds *Dataset) streamFloat32() (out []float32, ok bool, err error) {
 		if err := convertFloat32(out[i:i+n], b, ds.dt); err != nil {
 			return nil, true, ds.f.wrap(ds.path, err)
 		}
+	}
+	return out, true, nil
+}
+
+// chunkedFloat32 converts chunked data chunk by chunk into the result, so
+// no copy of the whole dataset in its stored type is made. ok is false when
+// the dataset is not chunked or its type is not numeric.
+func (ds *Dataset) chunkedFloat32() (out []float32, ok bool, err error) {
+	if ds.layout.class != layoutChunked || len(ds.space.dims) == 0 {
+		return nil, false, nil
+	}
+	t, err := numericType(ds.dt)
+	if err != nil {
+		return nil, false, nil
+	}
+	esz := uint64(t.size)
+	limit := uint64(ds.f.opts.MaxDatasetBytes)
+	count, err := ds.space.count(limit / esz)
+	if err != nil || count*esz > limit {
+		return nil, false, nil // let readRaw report it
+	}
+	out = make([]float32, count)
+	if ds.fill != nil {
+		var fv [1]float32
+		if err := convertFloat32(fv[:], ds.fill, ds.dt); err == nil && fv[0] != 0 {
+			for i := range out {
+				out[i] = fv[0]
+			}
+		}
+	}
+	if count == 0 {
+		return out, true, nil
+	}
+	err = ds.eachChunkRow(func(dst uint64, row []byte) error {
+		return convertFloat32(out[dst:dst+uint64(len(row))/esz], row, ds.dt)
+	})
+	if err != nil {
+		return nil, true, ds.f.wrap(ds.path, err)
 	}
 	return out, true, nil
 }

@@ -77,7 +77,13 @@ func (f *File) parseFilters(b []byte) ([]filter, error) {
 
 // unfilter undoes the pipeline on one stored chunk. mask has bit i set when
 // filter i was skipped on write. The result must be exactly want bytes.
-func unfilter(data []byte, filters []filter, mask uint32, want uint64) ([]byte, error) {
+//
+// scratch, when not nil, supplies reusable output buffers; the result may
+// alias them, so it is valid until scratch is reused.
+func unfilter(data []byte, filters []filter, mask uint32, want uint64, scratch *filterScratch) ([]byte, error) {
+	if scratch == nil {
+		scratch = &filterScratch{}
+	}
 	for i := len(filters) - 1; i >= 0; i-- {
 		if i < 32 && mask&(1<<uint(i)) != 0 {
 			continue
@@ -86,13 +92,13 @@ func unfilter(data []byte, filters []filter, mask uint32, want uint64) ([]byte, 
 		var err error
 		switch fl.id {
 		case filterDeflate:
-			data, err = inflate(data, want+64)
+			data, err = inflate(data, want+64, &scratch.inflated)
 		case filterShuffle:
 			size := uint32(1)
 			if len(fl.client) > 0 {
 				size = fl.client[0]
 			}
-			data, err = unshuffle(data, size)
+			data, err = unshuffle(data, size, &scratch.shuffled)
 		case filterFletcher32:
 			data, err = checkFletcher32(data)
 		}
@@ -109,7 +115,18 @@ func unfilter(data []byte, filters []filter, mask uint32, want uint64) ([]byte, 
 // zlibReaders recycles decompressors (each holds a 32 KiB window).
 var zlibReaders sync.Pool
 
-func inflate(src []byte, limit uint64) ([]byte, error) {
+// filterScratch holds buffers that filters reuse from chunk to chunk.
+type filterScratch struct{ inflated, shuffled []byte }
+
+// grow returns (*buf)[:n], reallocating when its capacity is short.
+func grow(buf *[]byte, n int) []byte {
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	return (*buf)[:n]
+}
+
+func inflate(src []byte, limit uint64, buf *[]byte) ([]byte, error) {
 	var r io.ReadCloser
 	var err error
 	if p, ok := zlibReaders.Get().(io.ReadCloser); ok {
@@ -122,7 +139,7 @@ func inflate(src []byte, limit uint64) ([]byte, error) {
 		return nil, fmt.Errorf("deflate: %w", err)
 	}
 	defer zlibReaders.Put(r)
-	out := make([]byte, min(limit, 1<<26)+1)
+	out := grow(buf, int(min(limit, 1<<26)+1))
 	n, err := io.ReadFull(r, out)
 	switch {
 	case err == io.ErrUnexpectedEOF || err == io.EOF:
@@ -133,7 +150,7 @@ func inflate(src []byte, limit uint64) ([]byte, error) {
 	return nil, fmt.Errorf("deflate: chunk inflates past its declared size (%d bytes)", limit)
 }
 
-func unshuffle(src []byte, size uint32) ([]byte, error) {
+func unshuffle(src []byte, size uint32, buf *[]byte) ([]byte, error) {
 	if size == 0 || size > 1<<16 {
 		return nil, fmt.Errorf("shuffle: element size %d", size)
 	}
@@ -142,7 +159,7 @@ func unshuffle(src []byte, size uint32) ([]byte, error) {
 		return src, nil
 	}
 	n := len(src) / esz
-	out := make([]byte, len(src))
+	out := grow(buf, len(src))
 	for j := 0; j < esz; j++ {
 		in := src[j*n : (j+1)*n]
 		for i, b := range in {

@@ -163,6 +163,14 @@ def extras(f, rec, latest):
     # Empty dataset and a missing (never written) chunked dataset read as fill value 0.
     f.create_dataset("extras/unwritten", shape=(3, 2), dtype="float32", chunks=(2, 2))
     rec.dataset("extras/unwritten", np.zeros((3, 2), dtype="float32"))
+    # Chunked, partly written: unwritten chunks read as the fill value.
+    ds = f.create_dataset("extras/fill_chunked", shape=(4, 5), dtype="float32", chunks=(2, 2), fillvalue=-1.5)
+    ds[0:2, 0:2] = np.array([[1, 2], [3, 4]], dtype="float32")
+    ds[3, 4] = 9
+    arr = np.full((4, 5), -1.5, dtype="float32")
+    arr[0:2, 0:2] = [[1, 2], [3, 4]]
+    arr[3, 4] = 9
+    rec.dataset("extras/fill_chunked", arr)
     f.create_dataset("extras/fill7", shape=(2, 2), dtype="int32", fillvalue=7)
     rec.dataset("extras/fill7", np.full((2, 2), 7, dtype="int32"))
 
