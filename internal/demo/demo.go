@@ -1,0 +1,316 @@
+// Package demo is `graft demo`: a complete, honest transfer-learning run
+// that needs nothing from the web. It pretrains a zoo architecture on five
+// Fashion-MNIST classes (the source task), removes its head, grafts a new
+// one for the other five classes, freezes the base, trains the head and
+// fine-tunes from 20 labelled images per class (the target task), and
+// evaluates on those classes' 5,000 test images, beside the same network
+// trained from scratch on the same 100 images.
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/graft-ml/graft"
+	"github.com/graft-ml/graft/data"
+	"github.com/graft-ml/graft/train"
+)
+
+// Options configures a demo run. Zero values take the defaults noted.
+type Options struct {
+	// DataDir holds Fashion-MNIST's four gzipped IDX files
+	// (default /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist).
+	DataDir string
+	// OutDir receives the run folder: metrics, report and the model.
+	OutDir string
+	// CacheDir keeps the pretrained source model and the feature cache
+	// between runs (default: the user cache folder's graft/demo).
+	CacheDir string
+	// Arch and Width choose the zoo architecture (default mobilenet_v2 at width 0.5).
+	Arch  string
+	Width float64
+	// InputSize is the square input (default 32).
+	InputSize int
+	// SourceSamples and SourceEpochs size the pretraining (defaults 15000 and 3).
+	SourceSamples, SourceEpochs int
+	// PerClass is the number of labelled target images per class (default 20).
+	PerClass int
+	// HeadEpochs and FineTuneEpochs size the target training (defaults 40 and 30);
+	// the from-scratch run gets their sum.
+	HeadEpochs, FineTuneEpochs int
+	// FineTuneBlocks is how many of the base's last blocks fine-tuning
+	// unfreezes (default all of them, -1 in the options).
+	FineTuneBlocks int
+	// CutAt is the node the source model's base is cut at.
+	CutAt string
+	// BNStats lets BatchNorm statistics adapt while fine-tuning.
+	BNStats bool
+	// TestSamples caps the target test images (default all 5,000).
+	TestSamples int
+	// Weights, when set, is a Graft file to transfer from instead of the
+	// demo's own pretraining.
+	Weights string
+	Seed    uint64
+	Workers int
+	Log     io.Writer
+}
+
+// Result is what a demo run measured.
+type Result struct {
+	SourceAccuracy   float64 // pretrained model on the source classes' test images (NaN when pretraining was skipped)
+	SourceCached     bool
+	TransferAccuracy float64
+	ScratchAccuracy  float64
+	TestImages       int
+	Seconds          float64
+	ModelPath        string
+	RunDir           string
+}
+
+var sourceClasses = []int{0, 1, 2, 3, 4}
+var targetClasses = []int{5, 6, 7, 8, 9}
+
+func (o *Options) defaults() error {
+	if o.DataDir == "" {
+		o.DataDir = "/usr/share/datasets/fashion-mnist"
+	}
+	if o.Arch == "" {
+		o.Arch = "mobilenet_v2"
+	}
+	if o.Width == 0 {
+		o.Width = 0.5
+	}
+	if o.InputSize == 0 {
+		o.InputSize = 32
+	}
+	if o.SourceSamples == 0 {
+		o.SourceSamples = 15000
+	}
+	if o.SourceEpochs == 0 {
+		o.SourceEpochs = 3
+	}
+	if o.PerClass == 0 {
+		o.PerClass = 20
+	}
+	if o.HeadEpochs == 0 {
+		o.HeadEpochs = 40
+	}
+	if o.FineTuneEpochs == 0 {
+		o.FineTuneEpochs = 30
+	}
+	if o.OutDir == "" {
+		o.OutDir = "graft-demo"
+	}
+	if o.CacheDir == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("demo: no cache folder: %w (set --cache)", err)
+		}
+		o.CacheDir = filepath.Join(d, "graft", "demo")
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	return nil
+}
+
+// relabeled is a subset of a dataset with its classes renumbered.
+type relabeled struct {
+	base    data.Dataset
+	indices []int
+	label   map[int]int
+	names   []string
+}
+
+func (r *relabeled) Len() int                        { return len(r.indices) }
+func (r *relabeled) Label(i int) int                 { return r.label[r.base.Label(r.indices[i])] }
+func (r *relabeled) Load(i int, dst *data.RGB) error { return r.base.Load(r.indices[i], dst) }
+func (r *relabeled) ClassNames() []string            { return r.names }
+
+// Pick returns up to perClass samples (all if perClass <= 0) of each of
+// classes, in a seeded random order, relabelled 0..len(classes)-1.
+func Pick(ds data.Dataset, classes []int, perClass int, seed uint64) *relabeled {
+	r := &relabeled{base: ds, label: map[int]int{}}
+	for k, c := range classes {
+		r.label[c] = k
+		r.names = append(r.names, ds.ClassNames()[c])
+	}
+	byClass := map[int][]int{}
+	for i := 0; i < ds.Len(); i++ {
+		if _, ok := r.label[ds.Label(i)]; ok {
+			byClass[ds.Label(i)] = append(byClass[ds.Label(i)], i)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xde70))
+	for _, c := range classes {
+		idx := byClass[c]
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		if perClass > 0 && len(idx) > perClass {
+			idx = idx[:perClass]
+		}
+		r.indices = append(r.indices, idx...)
+	}
+	return r
+}
+
+func (o *Options) preprocess() data.Preprocess {
+	return data.Preprocess{Height: o.InputSize, Width: o.InputSize, Resize: data.ResizeSquash, Scale: data.ScaleSymmetric}
+}
+
+// Run performs the demo.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	trainSet, err := data.OpenIDX(filepath.Join(o.DataDir, "train-images-idx3-ubyte.gz"), filepath.Join(o.DataDir, "train-labels-idx1-ubyte.gz"), data.FashionMNISTClasses)
+	if err != nil {
+		return nil, fmt.Errorf("demo: Fashion-MNIST not found (on Debian: apt-get install dataset-fashion-mnist, or pass --data): %w", err)
+	}
+	testSet, err := data.OpenIDX(filepath.Join(o.DataDir, "t10k-images-idx3-ubyte.gz"), filepath.Join(o.DataDir, "t10k-labels-idx1-ubyte.gz"), data.FashionMNISTClasses)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	res := &Result{RunDir: o.OutDir}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+
+	// 1. The source model: cached, or pretrained now.
+	weights := o.Weights
+	if weights == "" {
+		weights, res.SourceAccuracy, res.SourceCached, err = o.pretrain(ctx, trainSet, testSet)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// 2. The target task: 20 labelled images per class, tested on all 5,000.
+	target := Pick(trainSet, targetClasses, o.PerClass, o.Seed+1)
+	test := Pick(testSet, targetClasses, o.TestSamples/len(targetClasses), o.Seed+2)
+	res.TestImages = test.Len()
+	fmt.Fprintf(o.Log, "target task: %d classes (%v), %d labelled training images, %d test images\n",
+		len(target.names), target.names, target.Len(), test.Len())
+
+	base, err := graft.NewBase(o.Arch, graft.BaseOptions{Weights: weights, InputSize: o.InputSize, Width: o.Width, Seed: o.Seed, CutAt: o.CutAt})
+	if err != nil {
+		return nil, fmt.Errorf("demo: source model: %w", err)
+	}
+	transfer, err := base.WithHead(target.names, graft.Head{Dropout: 0.2, Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	cache := &train.FeatureCache{Dir: filepath.Join(o.CacheDir, "features")}
+	recipe := graft.Recipe{HeadEpochs: o.HeadEpochs, FineTuneEpochs: o.FineTuneEpochs, FineTuneBlocks: max(o.FineTuneBlocks, 0), FineTuneBatchNormStats: o.BNStats, LR: 3e-3, FineTuneLR: 3e-4,
+		Train: train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers, Cache: cache, OutDir: filepath.Join(o.OutDir, "transfer"),
+			OnEpoch: epochLogger(o.Log, "transfer")}}
+	fmt.Fprintf(o.Log, "transfer: %s base frozen, head trained %d epochs, then fine-tuned %d epochs\n", o.Arch, o.HeadEpochs, o.FineTuneEpochs)
+	if _, err := transfer.Fit(ctx, target, target, recipe); err != nil {
+		return nil, fmt.Errorf("demo: transfer: %w", err)
+	}
+	ev, err := transfer.Evaluate(ctx, test)
+	if err != nil {
+		return nil, err
+	}
+	res.TransferAccuracy = ev.Accuracy()
+	res.ModelPath = filepath.Join(o.OutDir, "model.graft")
+	if err := transfer.Save(res.ModelPath); err != nil {
+		return nil, err
+	}
+
+	// 3. The same network from scratch on the same 100 images.
+	scratchBase, err := graft.NewBase(o.Arch, graft.BaseOptions{InputSize: o.InputSize, Width: o.Width, Seed: o.Seed + 7, CutAt: o.CutAt})
+	if err != nil {
+		return nil, err
+	}
+	scratch, err := scratchBase.WithHead(target.names, graft.Head{Dropout: 0.2, Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	scratchNet := scratch.Network()
+	scratchNet.Preprocess = o.preprocess()
+	fmt.Fprintf(o.Log, "from scratch: the same network, all layers trained %d epochs on the same images\n", o.HeadEpochs+o.FineTuneEpochs)
+	_, err = scratch.FitPhases(ctx, target, target, train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers,
+		OutDir: filepath.Join(o.OutDir, "scratch"), OnEpoch: epochLogger(o.Log, "scratch"),
+		Phases: []train.Phase{{Name: "scratch", Epochs: o.HeadEpochs + o.FineTuneEpochs, LR: 3e-3, WarmupFraction: 0.05}}})
+	if err != nil {
+		return nil, fmt.Errorf("demo: from scratch: %w", err)
+	}
+	sev, err := scratch.Evaluate(ctx, test)
+	if err != nil {
+		return nil, err
+	}
+	res.ScratchAccuracy = sev.Accuracy()
+	res.Seconds = time.Since(start).Seconds()
+	js, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(o.OutDir, "result.json"), js, 0o644); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func epochLogger(w io.Writer, label string) func(train.EpochLog) {
+	return func(l train.EpochLog) {
+		fmt.Fprintf(w, "  %-8s %-9s epoch %3d  loss %.4f  train acc %.3f  (%.1fs%s)\n", label, l.Phase, l.Epoch, l.TrainLoss, l.TrainAcc, l.Seconds,
+			map[bool]string{true: ", cached features", false: ""}[l.Cached])
+	}
+}
+
+// pretrain returns the path of the source model, training it unless a model
+// made with the same settings is already cached.
+func (o *Options) pretrain(ctx context.Context, trainSet, testSet data.Dataset) (path string, acc float64, cached bool, err error) {
+	key := fmt.Sprintf("%s|%g|%d|%d|%d|%d|v1", o.Arch, o.Width, o.InputSize, o.SourceSamples, o.SourceEpochs, o.Seed)
+	sum := sha256.Sum256([]byte(key))
+	path = filepath.Join(o.CacheDir, "source-"+hex.EncodeToString(sum[:8])+".graft")
+	if _, err := os.Stat(path); err == nil {
+		fmt.Fprintf(o.Log, "source model: cached at %s\n", path)
+		m, err := graft.Load(path)
+		if err != nil {
+			return "", 0, false, fmt.Errorf("demo: cached source model: %w (delete it to pretrain again)", err)
+		}
+		ev, err := m.Evaluate(ctx, Pick(testSet, sourceClasses, 0, o.Seed+3))
+		if err != nil {
+			return "", 0, false, err
+		}
+		return path, ev.Accuracy(), true, nil
+	}
+	if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
+		return "", 0, false, fmt.Errorf("demo: %w", err)
+	}
+	src := Pick(trainSet, sourceClasses, o.SourceSamples/len(sourceClasses), o.Seed)
+	val := Pick(testSet, sourceClasses, 200, o.Seed+4)
+	fmt.Fprintf(o.Log, "source task: pretraining %s (width %g, %dx%d input) from scratch on %d images of %v\n",
+		o.Arch, o.Width, o.InputSize, o.InputSize, src.Len(), src.names)
+	base, err := graft.NewBase(o.Arch, graft.BaseOptions{InputSize: o.InputSize, Width: o.Width, Seed: o.Seed})
+	if err != nil {
+		return "", 0, false, err
+	}
+	m, err := base.WithHead(src.names, graft.Head{Seed: o.Seed})
+	if err != nil {
+		return "", 0, false, err
+	}
+	m.Network().Preprocess = o.preprocess()
+	_, err = m.FitPhases(ctx, src, val, train.Config{BatchSize: 64, Seed: o.Seed, Workers: o.Workers,
+		OnEpoch: epochLogger(o.Log, "source"), OnBatch: nil,
+		Phases: []train.Phase{{Name: "pretrain", Epochs: o.SourceEpochs, LR: 2e-3, WarmupFraction: 0.05}}})
+	if err != nil {
+		return "", 0, false, fmt.Errorf("demo: pretraining: %w", err)
+	}
+	ev, err := m.Evaluate(ctx, Pick(testSet, sourceClasses, 0, o.Seed+3))
+	if err != nil {
+		return "", 0, false, err
+	}
+	fmt.Fprintf(o.Log, "source model: %.1f%% on the source classes' %d test images; saved to %s\n", 100*ev.Accuracy(), 5000, path)
+	if err := m.Save(path); err != nil {
+		return "", 0, false, err
+	}
+	return path, ev.Accuracy(), false, nil
+}
