@@ -23,9 +23,20 @@ func openTFJS(path string) (*Loaded, error) {
 	return fromKeras(path, FormatTFJS, m)
 }
 
-// openKeras loads a Keras .h5 or .keras file.
+// openKeras loads a whole Keras model from an .h5 or .keras file. Keras
+// files do not record preprocessing; [0, 1] scaling is assumed.
 func openKeras(path string, format Format) (*Loaded, error) {
-	return nil, fmt.Errorf("modelio: %s: Keras %s files are recognised but formats/keras cannot load them yet; convert the model to TF.js, ONNX or TFLite", path, format)
+	var m *keras.Model
+	var err error
+	if format == FormatKeras {
+		m, err = keras.LoadKeras(path)
+	} else {
+		m, err = keras.LoadH5(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fromKeras(path, format, m)
 }
 
 // fromKeras wraps an imported Keras model; its input size comes from the

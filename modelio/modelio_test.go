@@ -10,6 +10,8 @@ import (
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/graftfile"
+	"github.com/graft-ml/graft/formats/safetensors"
+	"github.com/graft-ml/graft/formats/torch"
 	"github.com/graft-ml/graft/nn"
 )
 
@@ -77,6 +79,8 @@ func TestDetect(t *testing.T) {
 	for src, want := range map[string]Format{
 		filepath.Join(root, "formats/onnx/testdata/smallnet.onnx"):  FormatONNX,
 		filepath.Join(root, "formats/torch/testdata/state_dict.pt"): FormatTorch,
+		filepath.Join(root, "formats/keras/testdata/tiny_k3.keras"): FormatKeras,
+		filepath.Join(root, "formats/keras/testdata/tiny_k2.h5"):    FormatKerasH5,
 	} {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -248,5 +252,59 @@ func TestDefaultLabels(t *testing.T) {
 	}
 	if DefaultLabels(10) != nil {
 		t.Error("DefaultLabels(10) is not nil")
+	}
+}
+
+func TestOpenKeras(t *testing.T) {
+	root := repoRoot(t)
+	for file, format := range map[string]Format{
+		"tiny_k2.h5":    FormatKerasH5,
+		"tiny_k3.keras": FormatKeras,
+		"tiny_tfjs":     FormatTFJS,
+	} {
+		l, err := Open(filepath.Join(root, "formats/keras/testdata", file), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		if l.Format != format || l.InputH != 8 || l.InputW != 8 || l.Preprocess.Scale != data.ScaleUnit || len(l.Warnings) != 1 {
+			t.Errorf("%s: format %s, input %dx%d, preprocess %+v, warnings %v", file, l.Format, l.InputH, l.InputW, l.Preprocess, l.Warnings)
+		}
+		outs, err := Probe(l)
+		if err != nil || len(outs) != 1 || len(outs[0].Shape) != 2 || outs[0].Shape[1] != 5 {
+			t.Errorf("%s: probe gave %v, %v", file, outs, err)
+		}
+	}
+	// A weights-only file has no architecture: the error names the file.
+	p := filepath.Join(root, "formats/keras/testdata/tiny_weights.h5")
+	if _, err := Open(p, Options{}); err == nil || !strings.Contains(err.Error(), p) {
+		t.Errorf("weights-only h5: %v", err)
+	}
+}
+
+func TestOpenSafetensorsMapsOntoArch(t *testing.T) {
+	ck, err := torch.Load(filepath.Join(repoRoot(t), "formats/torch/testdata/state_dict.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []safetensors.Entry
+	for _, name := range ck.Names() {
+		entries = append(entries, safetensors.Entry{Name: name, DType: safetensors.F32, Tensor: ck.Tensors[name]})
+	}
+	p := filepath.Join(t.TempDir(), "weights.bin")
+	if err := safetensors.Write(p, entries, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Detect(p); err != nil || f != FormatSafetensors {
+		t.Fatalf("Detect = %s, %v", f, err)
+	}
+	if _, err := Open(p, Options{}); err == nil || !strings.Contains(err.Error(), "safetensors file holds only weights") {
+		t.Errorf("without Arch: %v", err)
+	}
+	// The fixture's tensors are not resnet18's: the error names the file
+	// and a tensor.
+	_, err = Open(p, Options{Arch: "resnet18"})
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "tensor") {
+		t.Errorf("foreign tensors as resnet18: %v", err)
 	}
 }
