@@ -18,7 +18,7 @@ func unitPreprocess(h, w int) data.Preprocess {
 
 // guessWarning is the warning for a format default.
 func guessWarning(format Format, p data.Preprocess) string {
-	return fmt.Sprintf("%s files do not record their preprocessing; assuming %s (give the preprocessing to override)",
+	return fmt.Sprintf("%s files do not record their preprocessing; assuming %s",
 		format, DescribePreprocess(p))
 }
 
