@@ -35,6 +35,17 @@ func classBelow(n int) int {
 	return k*4 + n>>k - 4
 }
 
+// poisonBuffers makes putBuffer and getBuffer fill recycled buffers with
+// garbage, so that tests catch a result that is not fully written or
+// storage recycled while still in use.
+var poisonBuffers = false
+
+func poison(b []float32) {
+	for i := range b {
+		b[i] = float32(i%7) - 1e30
+	}
+}
+
 // getBuffer returns a buffer of n elements that may hold stale values.
 func getBuffer(n int) []float32 {
 	if n < minPooled {
@@ -42,6 +53,9 @@ func getBuffer(n int) []float32 {
 	}
 	class, size := classAbove(n)
 	if b, ok := bufferPools[class].Get().(*[]float32); ok {
+		if poisonBuffers {
+			poison(*b)
+		}
 		return (*b)[:n]
 	}
 	return make([]float32, n, size)
@@ -54,6 +68,9 @@ func putBuffer(b []float32) {
 		return
 	}
 	b = b[:cap(b)]
+	if poisonBuffers {
+		poison(b)
+	}
 	bufferPools[classBelow(cap(b))].Put(&b)
 }
 

@@ -32,8 +32,7 @@ type Graph struct {
 	pending  bool
 	backward []bool
 
-	// spent collects the pass's activations and gradients for the buffer
-	// pool once no layer needs them.
+	// spent hands dead activations and gradients to the buffer pool.
 	spent recycler
 }
 
@@ -250,10 +249,12 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		isOutput[o] = true
 	}
 	uses := make([]int, len(g.nodes))
+	cons := make([][]int, len(g.nodes)) // live consumers of each node
 	for i, n := range g.nodes {
 		if live[i] {
 			for _, j := range n.inputs {
 				uses[j]++
+				cons[j] = append(cons[j], i)
 			}
 		}
 	}
@@ -281,7 +282,9 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 			g.spent.reset()
 			return nil, g.nodeError(n, err)
 		}
-		g.spent.produced(n.layer, y)
+		if isOutput[i] || !ownsOutputs(n.layer) {
+			g.spent.protect(y)
+		}
 		if training && !nb[i] {
 			release(n.layer)
 		}
@@ -296,6 +299,7 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		n.shape = append(n.shape[:0], y.Shape...)
 		for _, j := range n.inputs {
 			if uses[j]--; uses[j] == 0 && !isOutput[j] {
+				g.retire(j, acts, nb, cons)
 				acts[j] = nil
 			}
 		}
@@ -303,7 +307,6 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 	res := make([]*tensor.Tensor, len(outs))
 	for k, o := range outs {
 		res[k] = acts[o]
-		g.spent.protect(res[k])
 	}
 	if training {
 		g.pending, g.backward = true, nb
@@ -357,7 +360,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		return nil, fmt.Errorf("graph: got %d output gradients, want %d (%s)", len(gradOuts), len(outs), strings.Join(g.Outputs(), ", "))
 	}
 	nb := g.backward
-	acc := newGradSum(len(g.nodes), &g.spent)
+	acc := newGradSum(len(g.nodes))
 	for _, d := range gradOuts {
 		g.spent.protect(d)
 	}
@@ -374,7 +377,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if n.layer == nil || !nb[i] {
 			continue
 		}
-		gy := acc.take(i)
+		gy, fresh := acc.take(i)
 		if gy == nil {
 			release(n.layer)
 			continue
@@ -387,9 +390,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err != nil {
 			return nil, g.nodeError(n, err)
 		}
-		for _, d := range dxs {
-			g.spent.produced(n.layer, d)
-		}
+		trusted := ownsOutputs(n.layer)
 		if g.CheckFinite {
 			if err := g.checkGrads(n, dxs); err != nil {
 				return nil, err
@@ -405,9 +406,12 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			if !nb[j] {
 				continue
 			}
-			if err := acc.add(j, dxs[k], g.nodes[j]); err != nil {
+			if err := acc.addFrom(j, dxs[k], g.nodes[j], trusted); err != nil {
 				return nil, fmt.Errorf("graph: node %q: %w", n.name, err)
 			}
+		}
+		if fresh && trusted && !acc.shares(gy) {
+			g.spent.recycle(gy)
 		}
 	}
 	done = true
@@ -416,7 +420,7 @@ func (g *Graph) Backward(gradOuts []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	}
 	res := make([]*tensor.Tensor, len(g.inputs))
 	for k, i := range g.inputs {
-		res[k] = acc.take(i)
+		res[k], _ = acc.take(i)
 		if res[k] == nil {
 			res[k] = tensor.New(g.nodes[i].shape...)
 		}
@@ -451,11 +455,36 @@ func (g *Graph) checkGrads(n *node, dxs []*tensor.Tensor) error {
 type gradSum struct {
 	grads []*tensor.Tensor
 	owned []bool
-	spent *recycler
+	// fresh marks gradients made by nn's layers or by the sum itself,
+	// whose storage may be recycled once consumed.
+	fresh []bool
 }
 
-func newGradSum(n int, spent *recycler) *gradSum {
-	return &gradSum{grads: make([]*tensor.Tensor, n), owned: make([]bool, n), spent: spent}
+func newGradSum(n int) *gradSum {
+	return &gradSum{grads: make([]*tensor.Tensor, n), owned: make([]bool, n), fresh: make([]bool, n)}
+}
+
+// addFrom is add for a gradient made by a layer; fresh says whether the
+// layer is one of nn's.
+func (s *gradSum) addFrom(i int, d *tensor.Tensor, n *node, fresh bool) error {
+	first := s.grads[i] == nil
+	if err := s.add(i, d, n); err != nil {
+		return err
+	}
+	if first {
+		s.fresh[i] = fresh
+	}
+	return nil
+}
+
+// shares reports whether a pending gradient shares storage with t.
+func (s *gradSum) shares(t *tensor.Tensor) bool {
+	for _, g := range s.grads {
+		if sharesStorage(g, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *gradSum) add(i int, d *tensor.Tensor, n *node) error {
@@ -471,16 +500,48 @@ func (s *gradSum) add(i int, d *tensor.Tensor, n *node) error {
 	case !s.owned[i]:
 		sum := newOutput(d.Shape...)
 		compute.Add(sum.Data, s.grads[i].Data, d.Data)
-		s.spent.produced(nil, sum)
-		s.grads[i], s.owned[i] = sum, true
+		s.grads[i], s.owned[i], s.fresh[i] = sum, true, true
 	default:
 		compute.Add(s.grads[i].Data, s.grads[i].Data, d.Data)
 	}
 	return nil
 }
 
-func (s *gradSum) take(i int) *tensor.Tensor {
-	d := s.grads[i]
-	s.grads[i], s.owned[i] = nil, false
-	return d
+// take removes node i's gradient and says whether it is fresh.
+func (s *gradSum) take(i int) (*tensor.Tensor, bool) {
+	d, fresh := s.grads[i], s.fresh[i]
+	s.grads[i], s.owned[i], s.fresh[i] = nil, false, false
+	return d, fresh
+}
+
+// retire is called when node j's activation has no consumer left in this
+// Forward: its storage goes back to the buffer pool now when nothing uses
+// it any more, at the end of the pass when a layer keeps it for Backward,
+// and never when it may leave the pass or a layer from another package
+// made or keeps it. nb is nil outside training.
+func (g *Graph) retire(j int, acts []*tensor.Tensor, nb []bool, cons [][]int) {
+	t, l := acts[j], g.nodes[j].layer
+	if t == nil || l == nil || !ownsOutputs(l) || cap(t.Data) < minPooled {
+		return
+	}
+	for k, a := range acts {
+		if k != j && sharesStorage(a, t) {
+			return // a view of it is still live
+		}
+	}
+	// The layers that may still keep t: its consumers and the layer that
+	// made it (an activation keeps its output), unless released after
+	// Forward because Backward will not run through them.
+	for _, c := range append(cons[j], j) {
+		if nb == nil || !nb[c] {
+			continue
+		}
+		if cl := g.nodes[c].layer; !ownsOutputs(cl) {
+			return
+		} else if keeps(cl, t) {
+			g.spent.later(t)
+			return
+		}
+	}
+	g.spent.recycle(t)
 }

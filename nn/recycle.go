@@ -3,24 +3,26 @@ package nn
 import (
 	"slices"
 	"unsafe"
-	"weak"
 
 	"github.com/graft-ml/graft/tensor"
 )
 
-// recycler collects the activations and gradients that nn's own layers
-// produced during a Graph pass and, once the pass is over, hands their
-// storage back to the buffer pool. It holds only weak pointers, so the
-// Graph still drops dead tensors as soon as it can.
+// recycler hands the storage of a Graph pass's dead activations and
+// gradients back to the buffer pool, so that the next layer (or the next
+// step) writes into it instead of allocating and zeroing fresh memory.
 //
-// A tensor is recycled only when all of these hold: an nn layer made it
-// (such layers return fresh storage or a view of an input, and keep nothing
-// after Backward or Release), and its storage does not overlap anything
-// that leaves the pass or comes from outside: graph inputs and outputs,
-// gradients the caller passed in or gets back, and results of layers from
-// other packages (which may return storage they keep, such as constants).
+// Storage is recycled only when all of these hold: one of nn's own layers
+// made it (they return fresh storage or a view of an input, and keep
+// nothing after Backward or Release), nothing still in the pass shares it,
+// and it overlaps nothing that comes from outside the pass or leaves it:
+// graph inputs and outputs, gradients the caller passes in or gets back,
+// and results of layers from other packages (which may return storage they
+// keep, such as constants).
 type recycler struct {
-	spent   []weak.Pointer[tensor.Tensor]
+	// deferred are dead activations a layer still keeps for Backward;
+	// they are recycled when the pass ends.
+	deferred []*tensor.Tensor
+	// foreign are the address ranges never to recycle during this pass.
 	foreign []memRange
 }
 
@@ -37,6 +39,11 @@ func rangeOf(s []float32) memRange {
 
 func (r memRange) overlaps(o memRange) bool { return r.lo < o.hi && o.lo < r.hi }
 
+// sharesStorage reports whether a and b overlap in memory.
+func sharesStorage(a, b *tensor.Tensor) bool {
+	return a != nil && b != nil && rangeOf(a.Data).overlaps(rangeOf(b.Data))
+}
+
 // ownsOutputs reports whether l is one of nn's layers, whose results are
 // fresh storage or views of their inputs, never storage they keep.
 func ownsOutputs(l Layer) bool {
@@ -48,79 +55,100 @@ func ownsOutputs(l Layer) bool {
 	return false
 }
 
-// produced records t, made by layer l (nil for the Graph itself).
-func (r *recycler) produced(l Layer, t *tensor.Tensor) {
-	if t == nil {
-		return
+// keeper is implemented by nn's layers (through cache): the tensors the
+// last training Forward kept for Backward.
+type keeper interface{ kept() []*tensor.Tensor }
+
+func (c *cache) kept() []*tensor.Tensor { return c.ts }
+
+// keeps reports whether l may still hold t's storage: always for a layer
+// that does not say what it keeps.
+func keeps(l Layer, t *tensor.Tensor) bool {
+	k, ok := l.(keeper)
+	if !ok {
+		return true
 	}
-	if l != nil && !ownsOutputs(l) {
-		r.protect(t)
-		return
+	for _, u := range k.kept() {
+		if sharesStorage(u, t) {
+			return true
+		}
 	}
-	if cap(t.Data) >= minPooled {
-		r.spent = append(r.spent, weak.Make(t))
-	}
+	return false
 }
 
-// protect marks t's storage as never to be recycled by this pass.
+// protect marks t's storage as never to be recycled during this pass.
 func (r *recycler) protect(t *tensor.Tensor) {
 	if t != nil && cap(t.Data) > 0 {
 		r.foreign = append(r.foreign, rangeOf(t.Data))
 	}
 }
 
-// flush recycles what the pass produced and nothing outside it shares, then
-// starts afresh. Call it only when no layer keeps anything from the pass.
-func (r *recycler) flush() {
-	if len(r.spent) == 0 {
-		r.foreign = r.foreign[:0]
+// isForeign reports whether t overlaps protected storage.
+func (r *recycler) isForeign(t *tensor.Tensor) bool {
+	rt := rangeOf(t.Data)
+	for _, f := range r.foreign {
+		if f.overlaps(rt) {
+			return true
+		}
+	}
+	return false
+}
+
+// recycle hands t's storage to the pool unless it is small or foreign. The
+// caller guarantees that nothing else in the pass shares it.
+func (r *recycler) recycle(t *tensor.Tensor) {
+	if t == nil || cap(t.Data) < minPooled || r.isForeign(t) {
 		return
 	}
-	var cands [][]float32
-	for _, w := range r.spent {
-		if t := w.Value(); t != nil {
-			cands = append(cands, t.Data)
-		}
+	putBuffer(t.Data)
+}
+
+// later keeps t, which a layer holds for Backward, to recycle when the pass
+// ends.
+func (r *recycler) later(t *tensor.Tensor) {
+	if cap(t.Data) >= minPooled {
+		r.deferred = append(r.deferred, t)
 	}
-	slices.SortFunc(cands, func(a, b []float32) int {
-		ra, rb := rangeOf(a), rangeOf(b)
-		switch {
-		case ra.lo != rb.lo:
+}
+
+// flush recycles the deferred activations (each storage once; storage
+// partly shared between two of them is left alone) and starts afresh. Call
+// it only when no layer keeps anything from the pass.
+func (r *recycler) flush() {
+	ts := r.deferred
+	slices.SortFunc(ts, func(a, b *tensor.Tensor) int {
+		ra, rb := rangeOf(a.Data), rangeOf(b.Data)
+		if ra.lo != rb.lo {
 			return cmpAddr(ra.lo, rb.lo)
-		default:
-			return cmpAddr(ra.hi, rb.hi)
 		}
+		return cmpAddr(ra.hi, rb.hi)
 	})
-	var reach uintptr // the furthest end of the ranges before cands[i]
-	for i, b := range cands {
-		rb := rangeOf(b)
-		if i > 0 && rangeOf(cands[i-1]) == rb {
-			continue // a view of a tensor already considered
+	var reach uintptr // the furthest end of the ranges before ts[i]
+	for i, t := range ts {
+		rt := rangeOf(t.Data)
+		if i > 0 && rangeOf(ts[i-1].Data) == rt {
+			continue // the same storage again (a view)
 		}
-		// Storage only partly shared with another candidate is left alone.
-		ok := reach <= rb.lo
-		reach = max(reach, rb.hi)
-		for j := i + 1; j < len(cands) && ok; j++ {
-			rc := rangeOf(cands[j])
-			if rc.lo >= rb.hi {
+		ok := reach <= rt.lo
+		reach = max(reach, rt.hi)
+		for j := i + 1; j < len(ts) && ok; j++ {
+			rn := rangeOf(ts[j].Data)
+			if rn.lo >= rt.hi {
 				break
 			}
-			ok = rc == rb
-		}
-		for _, f := range r.foreign {
-			ok = ok && !f.overlaps(rb)
+			ok = rn == rt
 		}
 		if ok {
-			putBuffer(b)
+			r.recycle(t)
 		}
 	}
 	r.reset()
 }
 
-// reset forgets the pass without recycling anything.
+// reset forgets the pass without recycling anything more.
 func (r *recycler) reset() {
-	clear(r.spent)
-	r.spent, r.foreign = r.spent[:0], r.foreign[:0]
+	clear(r.deferred)
+	r.deferred, r.foreign = r.deferred[:0], r.foreign[:0]
 }
 
 func cmpAddr(a, b uintptr) int {
