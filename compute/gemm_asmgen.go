@@ -28,6 +28,7 @@ type kernel struct {
 	width  int    // bytes per vector (32 for ymm, 64 for zmm)
 	reg    string // register prefix: "Y" or "Z"
 	unroll int    // k steps per loop iteration
+	edge   bool   // store only rows×cols of the tile (AVX-512 masks)
 	doc    string
 }
 
@@ -42,6 +43,8 @@ func main() {
 	kernels := []kernel{
 		{name: "gemmKernel14x32AVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4,
 			doc: "14×32 tile with zmm registers: 28 accumulators, 2 B vectors, 2 broadcasts."},
+		{name: "gemmKernel14x32EdgeAVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4, edge: true,
+			doc: "The 14×32 kernel for partial tiles: it stores only the first rows rows and, in each, the columns set in mask."},
 		{name: "gemmKernel6x16AVX2", mr: 6, nv: 2, width: 32, reg: "Y", unroll: 4,
 			doc: "6×16 tile with ymm registers: 12 accumulators, 2 B vectors, 2 broadcasts."},
 	}
@@ -91,9 +94,15 @@ func gen(w func(string, ...any), k kernel) {
 	}
 
 	w("")
-	w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", k.name)
-	w("// %s", k.doc)
-	w("TEXT ·%s(SB), NOSPLIT, $0-72", k.name)
+	if k.edge {
+		w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)", k.name)
+		w("// %s", k.doc)
+		w("TEXT ·%s(SB), NOSPLIT, $0-84", k.name)
+	} else {
+		w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)", k.name)
+		w("// %s", k.doc)
+		w("TEXT ·%s(SB), NOSPLIT, $0-72", k.name)
+	}
 	w("\tMOVQ k+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
 	w("\tMOVQ rsa+16(FP), R8")
@@ -163,29 +172,49 @@ func gen(w func(string, ...any), k kernel) {
 	w("\tJNZ %s_tailloop", k.name)
 	w("%s_store:", k.name)
 	alpha, beta := breg(0), breg(1)
+	// store writes row i of the tile; for edge kernels it masks the
+	// columns with K1, K2 and stops after rows+72(FP) rows.
+	store := func(i int, withBeta bool, done string) {
+		for v := 0; v < k.nv; v++ {
+			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
+			mask := ""
+			if k.edge {
+				mask = fmt.Sprintf("K%d, ", v+1)
+			}
+			if withBeta {
+				w("\tVFMADD231PS %d(DX), %s, %s%s", v*k.width, beta, mask, acc(i, v))
+			}
+			w("\tVMOVUPS %s, %s%d(DX)", acc(i, v), mask, v*k.width)
+		}
+		w("\tADDQ AX, DX")
+		if k.edge && i < k.mr-1 {
+			w("\tDECQ CX")
+			w("\tJZ %s", done)
+		}
+	}
+	if k.edge {
+		w("\tMOVL mask+80(FP), BX")
+		w("\tKMOVW BX, K1")
+		w("\tSHRL $16, BX")
+		w("\tKMOVW BX, K2")
+		w("\tMOVQ rows+72(FP), CX")
+	}
 	w("\tVBROADCASTSS alpha+64(FP), %s", alpha)
 	w("\tMOVL beta+68(FP), BX")
 	w("\tANDL $0x7fffffff, BX")
 	w("\tJZ %s_beta0", k.name)
 	w("\tVBROADCASTSS beta+68(FP), %s", beta)
 	for i := 0; i < k.mr; i++ {
-		for v := 0; v < k.nv; v++ {
-			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
-			w("\tVFMADD231PS %d(DX), %s, %s", v*k.width, beta, acc(i, v))
-			w("\tVMOVUPS %s, %d(DX)", acc(i, v), v*k.width)
-		}
-		w("\tADDQ AX, DX")
+		store(i, true, k.name+"_done")
 	}
+	w("%s_done:", k.name)
 	w("\tVZEROUPPER")
 	w("\tRET")
 	w("%s_beta0:", k.name)
 	for i := 0; i < k.mr; i++ {
-		for v := 0; v < k.nv; v++ {
-			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
-			w("\tVMOVUPS %s, %d(DX)", acc(i, v), v*k.width)
-		}
-		w("\tADDQ AX, DX")
+		store(i, false, k.name+"_done0")
 	}
+	w("%s_done0:", k.name)
 	w("\tVZEROUPPER")
 	w("\tRET")
 }

@@ -155,6 +155,10 @@ func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, pa
 				kern.fn(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, blk.beta)
 				continue
 			}
+			if kern.edge != nil {
+				kern.edge(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, blk.beta, rows, uint32(1)<<cols-1)
+				continue
+			}
 			kern.fn(kc, ap, rsa, csa, bpp, ldbp, &buf.tile[0], nr, 1, 0)
 			mergeTile(buf.tile, nr, rows, cols, op.alpha, blk.beta, op.c[off:], op.ldc)
 		}

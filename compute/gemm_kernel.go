@@ -17,6 +17,11 @@ type gemmKernel struct {
 	mc, kc int // rows of A and depth per packed block (multiples of mr)
 	nc     int // columns of B per packed block (multiple of nr)
 	fn     func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+	// edge, when set, computes a partial tile in place: like fn, but it
+	// stores only the first rows rows of C and, in each, the columns whose
+	// bit is set in mask (nr ≤ 32). Without it, partial tiles go through
+	// a scratch tile and mergeTile.
+	edge func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)
 	// packRows, when set, packs mr full rows of a row-major A into one
 	// micro-panel (dst[p*mr+i] = a[i*lda+p] for p < kc) faster than
 	// packAPanels does; it must only be given in-bounds full panels.

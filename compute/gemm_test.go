@@ -111,7 +111,7 @@ var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
 // block boundaries and partial tiles on every side.
 func TestGemmKernelsEdgeSizes(t *testing.T) {
 	withKernels(t, func(t *testing.T, kern *gemmKernel) {
-		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, packRows: kern.packRows, free: make(chan *gemmBuffers, 1)}
+		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, edge: kern.edge, packRows: kern.packRows, free: make(chan *gemmBuffers, 1)}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for iter := 0; iter < 200; iter++ {
 			g := gemmCase{
@@ -294,6 +294,58 @@ func TestGemmPackRows(t *testing.T) {
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("%s kc=%d: packed[%d] = %g, want %g", kern.name, kc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmEdgeKernelStoresOnlyTile checks that an edge kernel writes
+// exactly the requested rows and columns, with the right values, and leaves
+// every other element of C alone.
+func TestGemmEdgeKernelStoresOnlyTile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, kern := range gemmKernels {
+		if kern.edge == nil {
+			continue
+		}
+		const k = 9
+		a := make([]float32, kern.mr*k)
+		b := make([]float32, kern.nr*k)
+		for i := range a {
+			a[i] = rng.Float32()
+		}
+		for i := range b {
+			b[i] = rng.Float32()
+		}
+		ldc := kern.nr + 3
+		for _, rc := range [][2]int{{1, 1}, {kern.mr, 1}, {1, kern.nr}, {kern.mr - 1, kern.nr - 1}, {5, 17}, {kern.mr, kern.nr}} {
+			for _, beta := range []float32{0, 2} {
+				rows, cols := rc[0], rc[1]
+				c := make([]float32, (kern.mr+1)*ldc)
+				for i := range c {
+					c[i] = float32(i)
+				}
+				orig := append([]float32(nil), c...)
+				kern.edge(k, &a[0], 1, kern.mr, &b[0], kern.nr, &c[0], ldc, 0.5, beta, rows, uint32(1)<<cols-1)
+				for i := 0; i <= kern.mr; i++ {
+					for j := 0; j < ldc; j++ {
+						got := c[i*ldc+j]
+						if i >= rows || j >= cols {
+							if got != orig[i*ldc+j] {
+								t.Fatalf("%s rows=%d cols=%d: C[%d][%d] changed to %g", kern.name, rows, cols, i, j, got)
+							}
+							continue
+						}
+						var want float64
+						for p := 0; p < k; p++ {
+							want += float64(a[p*kern.mr+i]) * float64(b[p*kern.nr+j])
+						}
+						want = 0.5*want + float64(beta)*float64(orig[i*ldc+j])
+						if math.Abs(float64(got)-want) > 1e-5*math.Abs(want)+1e-6 {
+							t.Fatalf("%s rows=%d cols=%d beta=%g: C[%d][%d] = %g, want %g", kern.name, rows, cols, beta, i, j, got, want)
+						}
+					}
 				}
 			}
 		}
