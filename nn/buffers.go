@@ -9,15 +9,28 @@ import (
 
 // Layers' big results come from a pool of float32 buffers that the Graph
 // refills with the activations and gradients it has proven dead (see
-// recycler). A buffer from the pool holds stale values, so only results
-// whose every element the layer then writes use it.
+// recycler); layers' internal scratch (max pooling's argmax) comes from a
+// pool of int32 buffers they refill themselves. A buffer from a pool holds
+// stale values, so only results whose every element the layer then writes
+// use one.
 
 // minPooled is the smallest buffer, in elements, worth pooling.
 const minPooled = 4096
 
-// Buffers are pooled by size class: m<<k elements with m in 4..7, four
+// slicePool pools slices by size class: m<<k elements with m in 4..7, four
 // classes per doubling, so that a buffer wastes under a fifth of itself.
-var bufferPools [64 * 4]sync.Pool
+type slicePool[T any] struct {
+	classes [64 * 4]sync.Pool
+	// poison, when set (by tests), scribbles over buffers going in and
+	// out, so that a result not fully written, or storage recycled while
+	// still in use, shows.
+	poison func([]T)
+}
+
+var (
+	floatBuffers slicePool[float32]
+	indexBuffers slicePool[int32]
+)
 
 // classAbove returns the smallest class holding n elements and its size.
 func classAbove(n int) (class, size int) {
@@ -35,44 +48,40 @@ func classBelow(n int) int {
 	return k*4 + n>>k - 4
 }
 
-// poisonBuffers makes putBuffer and getBuffer fill recycled buffers with
-// garbage, so that tests catch a result that is not fully written or
-// storage recycled while still in use.
-var poisonBuffers = false
-
-func poison(b []float32) {
-	for i := range b {
-		b[i] = float32(i%7) - 1e30
-	}
-}
-
-// getBuffer returns a buffer of n elements that may hold stale values.
-func getBuffer(n int) []float32 {
+// get returns a slice of n elements that may hold stale values.
+func (p *slicePool[T]) get(n int) []T {
 	if n < minPooled {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	class, size := classAbove(n)
-	if b, ok := bufferPools[class].Get().(*[]float32); ok {
-		if poisonBuffers {
-			poison(*b)
+	if b, ok := p.classes[class].Get().(*[]T); ok {
+		if p.poison != nil {
+			p.poison(*b)
 		}
 		return (*b)[:n]
 	}
-	return make([]float32, n, size)
+	return make([]T, n, size)
 }
 
-// putBuffer hands b's storage (its whole capacity) back to the pool; nobody
-// may use b afterwards.
-func putBuffer(b []float32) {
+// put hands b's storage (its whole capacity) back to the pool; nobody may
+// use b afterwards.
+func (p *slicePool[T]) put(b []T) {
 	if cap(b) < minPooled {
 		return
 	}
 	b = b[:cap(b)]
-	if poisonBuffers {
-		poison(b)
+	if p.poison != nil {
+		p.poison(b)
 	}
-	bufferPools[classBelow(cap(b))].Put(&b)
+	p.classes[classBelow(cap(b))].Put(&b)
 }
+
+// getBuffer returns a float32 buffer of n elements that may hold stale
+// values.
+func getBuffer(n int) []float32 { return floatBuffers.get(n) }
+
+// putBuffer hands b's storage back to the float32 pool.
+func putBuffer(b []float32) { floatBuffers.put(b) }
 
 // newOutput returns a tensor for a layer's result whose every element the
 // layer then writes: its data may hold stale values.

@@ -135,6 +135,7 @@ func NewMaxPool2D(name string, c Pool2DConfig) (*MaxPool2D, error) {
 
 // Forward pools x.
 func (l *MaxPool2D) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	l.Release()
 	x, err := l.input(inputs)
 	if err != nil {
 		return nil, err
@@ -144,13 +145,22 @@ func (l *MaxPool2D) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Ten
 		return nil, err
 	}
 	y := newOutput(p.Batch, p.OutH(), p.OutW(), p.C)
-	argmax := make([]int32, len(y.Data))
+	argmax := indexBuffers.get(len(y.Data)) // every element written
 	compute.MaxPool2D(p, x.Data, y.Data, argmax)
 	if training {
 		l.live, l.p = true, p
 		l.idx = argmax
+	} else {
+		indexBuffers.put(argmax)
 	}
 	return y, nil
+}
+
+// Release drops what the last training Forward kept, handing its argmax
+// (which never left the layer) back to the pool.
+func (l *MaxPool2D) Release() {
+	indexBuffers.put(l.idx)
+	l.cache.Release()
 }
 
 // Backward sends each gradient to the input its window's maximum came from.
