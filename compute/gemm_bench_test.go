@@ -20,6 +20,11 @@ func processCPUSeconds() float64 {
 // benchGemm times Gemm on an m×n×k product (no transposes) with each
 // available kernel and reports GFLOP/s.
 func benchGemm(b *testing.B, m, n, k int, kernels []string) {
+	benchGemmTrans(b, false, m, n, k, kernels)
+}
+
+// benchGemmTrans is benchGemm with A optionally stored transposed (k×m).
+func benchGemmTrans(b *testing.B, transA bool, m, n, k int, kernels []string) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	a := make([]float32, m*k)
 	bm := make([]float32, k*n)
@@ -39,7 +44,11 @@ func benchGemm(b *testing.B, m, n, k int, kernels []string) {
 			defer restore()
 			cpu0 := processCPUSeconds()
 			for b.Loop() {
-				Gemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				if transA {
+					Gemm(true, false, m, n, k, 1, a, m, bm, n, 0, c, n)
+				} else {
+					Gemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				}
 			}
 			flop := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
 			b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
@@ -54,13 +63,20 @@ func benchGemm(b *testing.B, m, n, k int, kernels []string) {
 func BenchmarkGemm2048(b *testing.B) { benchGemm(b, 2048, 2048, 2048, GemmKernelNames()[:1]) }
 
 // BenchmarkGemmShapes covers shapes convolution layers produce: a 1×1
-// convolution over a 56×56 batch of 32, a 3×3 im2col, and tiny products.
+// convolution over a 56×56 batch of 32, one with MobileNet's odd channel
+// counts, a 3×3 im2col, a 7×7 late layer, and tiny products.
 func BenchmarkGemmShapes(b *testing.B) {
-	for _, s := range [][3]int{{32 * 56 * 56, 64, 64}, {8 * 28 * 28, 128, 1152}, {49, 512, 4608}, {64, 64, 64}, {8, 8, 8}} {
+	for _, s := range [][3]int{{32 * 56 * 56, 64, 64}, {8 * 56 * 56, 24, 144}, {8 * 28 * 28, 128, 1152}, {49, 512, 4608}, {64, 64, 64}, {8, 8, 8}} {
 		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
 			benchGemm(b, s[0], s[1], s[2], GemmKernelNames()[:1])
 		})
 	}
+}
+
+// BenchmarkGemmWeightGrad is a convolution's weight gradient: im2col(x)ᵀ·dy,
+// a transposed A with a long k.
+func BenchmarkGemmWeightGrad(b *testing.B) {
+	benchGemmTrans(b, true, 3*3*64, 64, 8*56*56, GemmKernelNames()[:1])
 }
 
 // BenchmarkGemmKernels compares every kernel at 512³.

@@ -58,13 +58,12 @@ func (kern *gemmKernel) release(buf *gemmBuffers) {
 // gemmPackPolicy says whether gemmBlocked should pack A and B for an m×n×k
 // product or let the micro-kernel read them in place. Packing costs one pass
 // over the operand and pays off only when the packed block is reused many
-// times: A is reused once per nr columns of C, B once per mr rows.
-// A transposed B cannot be read in place (the kernel loads rows of B), nor
-// is a transposed A worth it (each k step would touch a new cache line);
-// rows of A whose stride is a multiple of 2 KiB would collide in the same
-// L1 sets, so those are packed too.
+// times: A is reused once per nr columns of C, B once per mr rows. A
+// transposed B cannot be read in place (the kernel loads rows of B). A's
+// rows (or, transposed, its k steps) 2 KiB apart or a multiple of that
+// would collide in the same L1 sets, so such an A is packed too.
 func gemmPackPolicy(kern *gemmKernel, transA, transB bool, m, n, lda int) (packA, packB bool) {
-	packA = transA || n > 4*kern.nr || lda%512 == 0
+	packA = n > 4*kern.nr || lda%512 == 0
 	packB = transB || m > 4*kern.mr
 	return packA, packB
 }
@@ -132,10 +131,12 @@ func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, pa
 		switch {
 		case packA:
 			ap = &buf.a[ir*kc]
+		case rows == mr && op.transA:
+			ap, rsa, csa = &op.a[blk.pc*op.lda+ic+ir], 1, op.lda
 		case rows == mr:
 			ap, rsa, csa = &op.a[(ic+ir)*op.lda+blk.pc], op.lda, 1
 		default:
-			packAPanels(false, op.a, op.lda, ic+ir, blk.pc, rows, kc, mr, buf.aEdge, nil)
+			packAPanels(op.transA, op.a, op.lda, ic+ir, blk.pc, rows, kc, mr, buf.aEdge, nil)
 			ap = &buf.aEdge[0]
 		}
 		for jr := 0; jr < blk.nc; jr += nr {
