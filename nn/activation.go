@@ -132,11 +132,15 @@ func (a *Activation) forward(x, y []float32) {
 	switch a.kind {
 	case actReLU:
 		for i, v := range x {
-			y[i] = max(v, 0)
+			y[i] = clampNegative(v)
 		}
 	case actReLU6:
 		for i, v := range x {
-			y[i] = min(max(v, 0), 6)
+			if r := clampNegative(v); r > 6 {
+				y[i] = 6
+			} else {
+				y[i] = r
+			}
 		}
 	case actLeakyReLU:
 		one, alpha := math.Float32bits(1), math.Float32bits(a.alpha)
@@ -232,6 +236,13 @@ func (a *Activation) backward(t, dy, dx []float32) {
 			}
 		}
 	}
+}
+
+// clampNegative returns max(v, 0) without a branch: zero for a negative v
+// (or -0, or a NaN with its sign bit set), v otherwise.
+func clampNegative(v float32) float32 {
+	u := math.Float32bits(v)
+	return math.Float32frombits(u &^ uint32(int32(u)>>31))
 }
 
 // six is the bit pattern of float32 6, ReLU6's ceiling.

@@ -211,7 +211,7 @@ func (b *BatchNorm) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Ten
 	compute.ParallelFor(rows, rowGrain(C), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			xr, yr := x.Data[r*C:(r+1)*C], y.Data[r*C:(r+1)*C]
-			yr = yr[:len(xr)]
+			yr, scale, shift := yr[:len(xr)], scale[:len(xr)], shift[:len(xr)]
 			for c, v := range xr {
 				yr[c] = v*scale[c] + shift[c]
 			}
@@ -288,7 +288,7 @@ func (b *BatchNorm) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 			}
 			// dx = k·(dy - a - xhat·bb) = k·dy + (x-mean)·q + off.
 			xr := x.Data[r*C : (r+1)*C]
-			xr = xr[:len(dyr)]
+			xr, k, mean, q, off := xr[:len(dyr)], k[:len(dyr)], mean[:len(dyr)], q[:len(dyr)], off[:len(dyr)]
 			for c, d := range dyr {
 				dxr[c] = d*k[c] + (xr[c]-mean[c])*q[c] + off[c]
 			}
