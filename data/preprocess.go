@@ -156,8 +156,10 @@ func (p Preprocess) plan(iw, ih int) (crop image.Rectangle, outW, outH int, win 
 	case ResizeSquash:
 		return crop, W, H, image.Rect(0, 0, W, H)
 	case ResizeCenterSquare:
+		// The odd pixel is dropped on the right/bottom (offsets floor), as
+		// the reference crop (w-s)//2 in Coral's and Graft's golden data.
 		s := min(iw, ih)
-		x0, y0 := roundHalfEven(float64(iw-s)/2), roundHalfEven(float64(ih-s)/2)
+		x0, y0 := (iw-s)/2, (ih-s)/2
 		return image.Rect(x0, y0, x0+s, y0+s), W, H, image.Rect(0, 0, W, H)
 	}
 	r := p.CropRatio
