@@ -25,21 +25,34 @@ func asmGemmKernels() []*gemmKernel {
 	var ks []*gemmKernel
 	if DetectedCPU.AVX512F {
 		ks = append(ks, &gemmKernel{name: "avx512-14x32", mr: 14, nr: 32, mc: 14 * 40, kc: 512, nc: 2048,
-			fn: gemmKernel14x32AVX512, edge: gemmKernel14x32EdgeAVX512, packRows: gemmPackA14})
+			fn: gemmKernel14x32AVX512, edge: gemmKernel14x32EdgeAVX512})
 	}
 	if DetectedCPU.AVX2 {
 		ks = append(ks, &gemmKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 6 * 64, kc: 512, nc: 2048,
-			fn: gemmKernel6x16AVX2, packRows: gemmPackA6})
+			fn: gemmKernel6x16AVX2})
 	}
 	return ks
 }
 
-// gemmPackA14 packs 14 rows of a row-major A: dst[p*14+i] = a[i*lda+p].
+// gemmPackRows14 sets dst[p*ldd+i] = a[i*lda+p] for i < 14, p < kc.
 //
 //go:noescape
-func gemmPackA14(kc int, a *float32, lda int, dst *float32)
+func gemmPackRows14(kc int, a *float32, lda int, dst *float32, ldd int)
 
-// gemmPackA6 packs 6 rows of a row-major A: dst[p*6+i] = a[i*lda+p].
+// gemmPackRows6 sets dst[p*ldd+i] = a[i*lda+p] for i < 6, p < kc.
 //
 //go:noescape
-func gemmPackA6(kc int, a *float32, lda int, dst *float32)
+func gemmPackRows6(kc int, a *float32, lda int, dst *float32, ldd int)
+
+// gemmPackRows4 sets dst[p*ldd+i] = a[i*lda+p] for i < 4, p < kc.
+//
+//go:noescape
+func gemmPackRows4(kc int, a *float32, lda int, dst *float32, ldd int)
+
+// gemmPackRows2 sets dst[p*ldd+i] = a[i*lda+p] for i < 2, p < kc.
+//
+//go:noescape
+func gemmPackRows2(kc int, a *float32, lda int, dst *float32, ldd int)
+
+// rowPackers are the assembly transposing packers, largest first.
+var rowPackers = []rowPacker{{14, gemmPackRows14}, {6, gemmPackRows6}, {4, gemmPackRows4}, {2, gemmPackRows2}}

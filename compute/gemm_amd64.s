@@ -1845,266 +1845,402 @@ gemmKernel6x16AVX2_done0:
 	VZEROUPPER
 	RET
 
-// func gemmPackA14(kc int, a *float32, lda int, dst *float32)
-TEXT ·gemmPackA14(SB), NOSPLIT, $0-32
+// func gemmPackRows14(kc int, a *float32, lda int, dst *float32, ldd int)
+TEXT ·gemmPackRows14(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
 	SHLQ $2, R8
 	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
 	LEAQ (R8)(R8*2), R9
 	LEAQ (R8)(R8*4), R10
 	LEAQ (SI)(R9*2), R11
 	ADDQ R8, R11
-	MOVQ CX, R13
-	SHRQ $2, R13
-	JZ gemmPackA14_tail
-gemmPackA14_loop:
+	SHRQ $2, CX
+	JZ gemmPackRows14_tail
+gemmPackRows14_loop:
 	MOVL 0(SI), AX
 	MOVL AX, 0(DI)
 	MOVL 0(SI)(R8*1), BX
 	MOVL BX, 4(DI)
 	MOVL 0(SI)(R8*2), DX
 	MOVL DX, 8(DI)
-	MOVL 0(SI)(R9*1), R12
-	MOVL R12, 12(DI)
-	MOVL 0(SI)(R8*4), AX
-	MOVL AX, 16(DI)
-	MOVL 0(SI)(R10*1), BX
-	MOVL BX, 20(DI)
-	MOVL 0(SI)(R9*2), DX
-	MOVL DX, 24(DI)
-	MOVL 0(R11), R12
-	MOVL R12, 28(DI)
-	MOVL 0(R11)(R8*1), AX
-	MOVL AX, 32(DI)
-	MOVL 0(R11)(R8*2), BX
-	MOVL BX, 36(DI)
-	MOVL 0(R11)(R9*1), DX
-	MOVL DX, 40(DI)
-	MOVL 0(R11)(R8*4), R12
-	MOVL R12, 44(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	MOVL 0(SI)(R8*4), BX
+	MOVL BX, 16(DI)
+	MOVL 0(SI)(R10*1), DX
+	MOVL DX, 20(DI)
+	MOVL 0(SI)(R9*2), AX
+	MOVL AX, 24(DI)
+	MOVL 0(R11), BX
+	MOVL BX, 28(DI)
+	MOVL 0(R11)(R8*1), DX
+	MOVL DX, 32(DI)
+	MOVL 0(R11)(R8*2), AX
+	MOVL AX, 36(DI)
+	MOVL 0(R11)(R9*1), BX
+	MOVL BX, 40(DI)
+	MOVL 0(R11)(R8*4), DX
+	MOVL DX, 44(DI)
 	MOVL 0(R11)(R10*1), AX
 	MOVL AX, 48(DI)
 	MOVL 0(R11)(R9*2), BX
 	MOVL BX, 52(DI)
 	MOVL 4(SI), DX
-	MOVL DX, 56(DI)
-	MOVL 4(SI)(R8*1), R12
-	MOVL R12, 60(DI)
-	MOVL 4(SI)(R8*2), AX
-	MOVL AX, 64(DI)
-	MOVL 4(SI)(R9*1), BX
-	MOVL BX, 68(DI)
-	MOVL 4(SI)(R8*4), DX
-	MOVL DX, 72(DI)
-	MOVL 4(SI)(R10*1), R12
-	MOVL R12, 76(DI)
-	MOVL 4(SI)(R9*2), AX
-	MOVL AX, 80(DI)
-	MOVL 4(R11), BX
-	MOVL BX, 84(DI)
-	MOVL 4(R11)(R8*1), DX
-	MOVL DX, 88(DI)
-	MOVL 4(R11)(R8*2), R12
-	MOVL R12, 92(DI)
+	MOVL DX, 0(DI)(R12*1)
+	MOVL 4(SI)(R8*1), AX
+	MOVL AX, 4(DI)(R12*1)
+	MOVL 4(SI)(R8*2), BX
+	MOVL BX, 8(DI)(R12*1)
+	MOVL 4(SI)(R9*1), DX
+	MOVL DX, 12(DI)(R12*1)
+	MOVL 4(SI)(R8*4), AX
+	MOVL AX, 16(DI)(R12*1)
+	MOVL 4(SI)(R10*1), BX
+	MOVL BX, 20(DI)(R12*1)
+	MOVL 4(SI)(R9*2), DX
+	MOVL DX, 24(DI)(R12*1)
+	MOVL 4(R11), AX
+	MOVL AX, 28(DI)(R12*1)
+	MOVL 4(R11)(R8*1), BX
+	MOVL BX, 32(DI)(R12*1)
+	MOVL 4(R11)(R8*2), DX
+	MOVL DX, 36(DI)(R12*1)
 	MOVL 4(R11)(R9*1), AX
-	MOVL AX, 96(DI)
+	MOVL AX, 40(DI)(R12*1)
 	MOVL 4(R11)(R8*4), BX
-	MOVL BX, 100(DI)
+	MOVL BX, 44(DI)(R12*1)
 	MOVL 4(R11)(R10*1), DX
-	MOVL DX, 104(DI)
-	MOVL 4(R11)(R9*2), R12
-	MOVL R12, 108(DI)
-	MOVL 8(SI), AX
-	MOVL AX, 112(DI)
-	MOVL 8(SI)(R8*1), BX
-	MOVL BX, 116(DI)
-	MOVL 8(SI)(R8*2), DX
-	MOVL DX, 120(DI)
-	MOVL 8(SI)(R9*1), R12
-	MOVL R12, 124(DI)
-	MOVL 8(SI)(R8*4), AX
-	MOVL AX, 128(DI)
-	MOVL 8(SI)(R10*1), BX
-	MOVL BX, 132(DI)
-	MOVL 8(SI)(R9*2), DX
-	MOVL DX, 136(DI)
-	MOVL 8(R11), R12
-	MOVL R12, 140(DI)
+	MOVL DX, 48(DI)(R12*1)
+	MOVL 4(R11)(R9*2), AX
+	MOVL AX, 52(DI)(R12*1)
+	MOVL 8(SI), BX
+	MOVL BX, 0(DI)(R12*2)
+	MOVL 8(SI)(R8*1), DX
+	MOVL DX, 4(DI)(R12*2)
+	MOVL 8(SI)(R8*2), AX
+	MOVL AX, 8(DI)(R12*2)
+	MOVL 8(SI)(R9*1), BX
+	MOVL BX, 12(DI)(R12*2)
+	MOVL 8(SI)(R8*4), DX
+	MOVL DX, 16(DI)(R12*2)
+	MOVL 8(SI)(R10*1), AX
+	MOVL AX, 20(DI)(R12*2)
+	MOVL 8(SI)(R9*2), BX
+	MOVL BX, 24(DI)(R12*2)
+	MOVL 8(R11), DX
+	MOVL DX, 28(DI)(R12*2)
 	MOVL 8(R11)(R8*1), AX
-	MOVL AX, 144(DI)
+	MOVL AX, 32(DI)(R12*2)
 	MOVL 8(R11)(R8*2), BX
-	MOVL BX, 148(DI)
+	MOVL BX, 36(DI)(R12*2)
 	MOVL 8(R11)(R9*1), DX
-	MOVL DX, 152(DI)
-	MOVL 8(R11)(R8*4), R12
-	MOVL R12, 156(DI)
-	MOVL 8(R11)(R10*1), AX
-	MOVL AX, 160(DI)
-	MOVL 8(R11)(R9*2), BX
-	MOVL BX, 164(DI)
-	MOVL 12(SI), DX
-	MOVL DX, 168(DI)
-	MOVL 12(SI)(R8*1), R12
-	MOVL R12, 172(DI)
-	MOVL 12(SI)(R8*2), AX
-	MOVL AX, 176(DI)
-	MOVL 12(SI)(R9*1), BX
-	MOVL BX, 180(DI)
-	MOVL 12(SI)(R8*4), DX
-	MOVL DX, 184(DI)
-	MOVL 12(SI)(R10*1), R12
-	MOVL R12, 188(DI)
+	MOVL DX, 40(DI)(R12*2)
+	MOVL 8(R11)(R8*4), AX
+	MOVL AX, 44(DI)(R12*2)
+	MOVL 8(R11)(R10*1), BX
+	MOVL BX, 48(DI)(R12*2)
+	MOVL 8(R11)(R9*2), DX
+	MOVL DX, 52(DI)(R12*2)
+	MOVL 12(SI), AX
+	MOVL AX, 0(DI)(R13*1)
+	MOVL 12(SI)(R8*1), BX
+	MOVL BX, 4(DI)(R13*1)
+	MOVL 12(SI)(R8*2), DX
+	MOVL DX, 8(DI)(R13*1)
+	MOVL 12(SI)(R9*1), AX
+	MOVL AX, 12(DI)(R13*1)
+	MOVL 12(SI)(R8*4), BX
+	MOVL BX, 16(DI)(R13*1)
+	MOVL 12(SI)(R10*1), DX
+	MOVL DX, 20(DI)(R13*1)
 	MOVL 12(SI)(R9*2), AX
-	MOVL AX, 192(DI)
+	MOVL AX, 24(DI)(R13*1)
 	MOVL 12(R11), BX
-	MOVL BX, 196(DI)
+	MOVL BX, 28(DI)(R13*1)
 	MOVL 12(R11)(R8*1), DX
-	MOVL DX, 200(DI)
-	MOVL 12(R11)(R8*2), R12
-	MOVL R12, 204(DI)
-	MOVL 12(R11)(R9*1), AX
-	MOVL AX, 208(DI)
-	MOVL 12(R11)(R8*4), BX
-	MOVL BX, 212(DI)
-	MOVL 12(R11)(R10*1), DX
-	MOVL DX, 216(DI)
-	MOVL 12(R11)(R9*2), R12
-	MOVL R12, 220(DI)
+	MOVL DX, 32(DI)(R13*1)
+	MOVL 12(R11)(R8*2), AX
+	MOVL AX, 36(DI)(R13*1)
+	MOVL 12(R11)(R9*1), BX
+	MOVL BX, 40(DI)(R13*1)
+	MOVL 12(R11)(R8*4), DX
+	MOVL DX, 44(DI)(R13*1)
+	MOVL 12(R11)(R10*1), AX
+	MOVL AX, 48(DI)(R13*1)
+	MOVL 12(R11)(R9*2), BX
+	MOVL BX, 52(DI)(R13*1)
 	ADDQ $16, SI
 	ADDQ $16, R11
-	ADDQ $224, DI
-	DECQ R13
-	JNZ gemmPackA14_loop
-gemmPackA14_tail:
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ gemmPackRows14_loop
+gemmPackRows14_tail:
+	MOVQ kc+0(FP), CX
 	ANDQ $3, CX
-	JZ gemmPackA14_done
-gemmPackA14_tailloop:
+	JZ gemmPackRows14_done
+gemmPackRows14_tailloop:
 	MOVL 0(SI), AX
 	MOVL AX, 0(DI)
 	MOVL 0(SI)(R8*1), BX
 	MOVL BX, 4(DI)
 	MOVL 0(SI)(R8*2), DX
 	MOVL DX, 8(DI)
-	MOVL 0(SI)(R9*1), R12
-	MOVL R12, 12(DI)
-	MOVL 0(SI)(R8*4), AX
-	MOVL AX, 16(DI)
-	MOVL 0(SI)(R10*1), BX
-	MOVL BX, 20(DI)
-	MOVL 0(SI)(R9*2), DX
-	MOVL DX, 24(DI)
-	MOVL 0(R11), R12
-	MOVL R12, 28(DI)
-	MOVL 0(R11)(R8*1), AX
-	MOVL AX, 32(DI)
-	MOVL 0(R11)(R8*2), BX
-	MOVL BX, 36(DI)
-	MOVL 0(R11)(R9*1), DX
-	MOVL DX, 40(DI)
-	MOVL 0(R11)(R8*4), R12
-	MOVL R12, 44(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	MOVL 0(SI)(R8*4), BX
+	MOVL BX, 16(DI)
+	MOVL 0(SI)(R10*1), DX
+	MOVL DX, 20(DI)
+	MOVL 0(SI)(R9*2), AX
+	MOVL AX, 24(DI)
+	MOVL 0(R11), BX
+	MOVL BX, 28(DI)
+	MOVL 0(R11)(R8*1), DX
+	MOVL DX, 32(DI)
+	MOVL 0(R11)(R8*2), AX
+	MOVL AX, 36(DI)
+	MOVL 0(R11)(R9*1), BX
+	MOVL BX, 40(DI)
+	MOVL 0(R11)(R8*4), DX
+	MOVL DX, 44(DI)
 	MOVL 0(R11)(R10*1), AX
 	MOVL AX, 48(DI)
 	MOVL 0(R11)(R9*2), BX
 	MOVL BX, 52(DI)
 	ADDQ $4, SI
 	ADDQ $4, R11
-	ADDQ $56, DI
+	ADDQ R12, DI
 	DECQ CX
-	JNZ gemmPackA14_tailloop
-gemmPackA14_done:
+	JNZ gemmPackRows14_tailloop
+gemmPackRows14_done:
 	RET
 
-// func gemmPackA6(kc int, a *float32, lda int, dst *float32)
-TEXT ·gemmPackA6(SB), NOSPLIT, $0-32
+// func gemmPackRows6(kc int, a *float32, lda int, dst *float32, ldd int)
+TEXT ·gemmPackRows6(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
 	SHLQ $2, R8
 	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
 	LEAQ (R8)(R8*2), R9
 	LEAQ (R8)(R8*4), R10
 	LEAQ (SI)(R9*2), R11
 	ADDQ R8, R11
-	MOVQ CX, R13
-	SHRQ $2, R13
-	JZ gemmPackA6_tail
-gemmPackA6_loop:
+	SHRQ $2, CX
+	JZ gemmPackRows6_tail
+gemmPackRows6_loop:
 	MOVL 0(SI), AX
 	MOVL AX, 0(DI)
 	MOVL 0(SI)(R8*1), BX
 	MOVL BX, 4(DI)
 	MOVL 0(SI)(R8*2), DX
 	MOVL DX, 8(DI)
-	MOVL 0(SI)(R9*1), R12
-	MOVL R12, 12(DI)
-	MOVL 0(SI)(R8*4), AX
-	MOVL AX, 16(DI)
-	MOVL 0(SI)(R10*1), BX
-	MOVL BX, 20(DI)
-	MOVL 4(SI), DX
-	MOVL DX, 24(DI)
-	MOVL 4(SI)(R8*1), R12
-	MOVL R12, 28(DI)
-	MOVL 4(SI)(R8*2), AX
-	MOVL AX, 32(DI)
-	MOVL 4(SI)(R9*1), BX
-	MOVL BX, 36(DI)
-	MOVL 4(SI)(R8*4), DX
-	MOVL DX, 40(DI)
-	MOVL 4(SI)(R10*1), R12
-	MOVL R12, 44(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	MOVL 0(SI)(R8*4), BX
+	MOVL BX, 16(DI)
+	MOVL 0(SI)(R10*1), DX
+	MOVL DX, 20(DI)
+	MOVL 4(SI), AX
+	MOVL AX, 0(DI)(R12*1)
+	MOVL 4(SI)(R8*1), BX
+	MOVL BX, 4(DI)(R12*1)
+	MOVL 4(SI)(R8*2), DX
+	MOVL DX, 8(DI)(R12*1)
+	MOVL 4(SI)(R9*1), AX
+	MOVL AX, 12(DI)(R12*1)
+	MOVL 4(SI)(R8*4), BX
+	MOVL BX, 16(DI)(R12*1)
+	MOVL 4(SI)(R10*1), DX
+	MOVL DX, 20(DI)(R12*1)
 	MOVL 8(SI), AX
-	MOVL AX, 48(DI)
+	MOVL AX, 0(DI)(R12*2)
 	MOVL 8(SI)(R8*1), BX
-	MOVL BX, 52(DI)
+	MOVL BX, 4(DI)(R12*2)
 	MOVL 8(SI)(R8*2), DX
-	MOVL DX, 56(DI)
-	MOVL 8(SI)(R9*1), R12
-	MOVL R12, 60(DI)
-	MOVL 8(SI)(R8*4), AX
-	MOVL AX, 64(DI)
-	MOVL 8(SI)(R10*1), BX
-	MOVL BX, 68(DI)
-	MOVL 12(SI), DX
-	MOVL DX, 72(DI)
-	MOVL 12(SI)(R8*1), R12
-	MOVL R12, 76(DI)
-	MOVL 12(SI)(R8*2), AX
-	MOVL AX, 80(DI)
-	MOVL 12(SI)(R9*1), BX
-	MOVL BX, 84(DI)
-	MOVL 12(SI)(R8*4), DX
-	MOVL DX, 88(DI)
-	MOVL 12(SI)(R10*1), R12
-	MOVL R12, 92(DI)
+	MOVL DX, 8(DI)(R12*2)
+	MOVL 8(SI)(R9*1), AX
+	MOVL AX, 12(DI)(R12*2)
+	MOVL 8(SI)(R8*4), BX
+	MOVL BX, 16(DI)(R12*2)
+	MOVL 8(SI)(R10*1), DX
+	MOVL DX, 20(DI)(R12*2)
+	MOVL 12(SI), AX
+	MOVL AX, 0(DI)(R13*1)
+	MOVL 12(SI)(R8*1), BX
+	MOVL BX, 4(DI)(R13*1)
+	MOVL 12(SI)(R8*2), DX
+	MOVL DX, 8(DI)(R13*1)
+	MOVL 12(SI)(R9*1), AX
+	MOVL AX, 12(DI)(R13*1)
+	MOVL 12(SI)(R8*4), BX
+	MOVL BX, 16(DI)(R13*1)
+	MOVL 12(SI)(R10*1), DX
+	MOVL DX, 20(DI)(R13*1)
 	ADDQ $16, SI
 	ADDQ $16, R11
-	ADDQ $96, DI
-	DECQ R13
-	JNZ gemmPackA6_loop
-gemmPackA6_tail:
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ gemmPackRows6_loop
+gemmPackRows6_tail:
+	MOVQ kc+0(FP), CX
 	ANDQ $3, CX
-	JZ gemmPackA6_done
-gemmPackA6_tailloop:
+	JZ gemmPackRows6_done
+gemmPackRows6_tailloop:
 	MOVL 0(SI), AX
 	MOVL AX, 0(DI)
 	MOVL 0(SI)(R8*1), BX
 	MOVL BX, 4(DI)
 	MOVL 0(SI)(R8*2), DX
 	MOVL DX, 8(DI)
-	MOVL 0(SI)(R9*1), R12
-	MOVL R12, 12(DI)
-	MOVL 0(SI)(R8*4), AX
-	MOVL AX, 16(DI)
-	MOVL 0(SI)(R10*1), BX
-	MOVL BX, 20(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	MOVL 0(SI)(R8*4), BX
+	MOVL BX, 16(DI)
+	MOVL 0(SI)(R10*1), DX
+	MOVL DX, 20(DI)
 	ADDQ $4, SI
 	ADDQ $4, R11
-	ADDQ $24, DI
+	ADDQ R12, DI
 	DECQ CX
-	JNZ gemmPackA6_tailloop
-gemmPackA6_done:
+	JNZ gemmPackRows6_tailloop
+gemmPackRows6_done:
+	RET
+
+// func gemmPackRows4(kc int, a *float32, lda int, dst *float32, ldd int)
+TEXT ·gemmPackRows4(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (SI)(R9*2), R11
+	ADDQ R8, R11
+	SHRQ $2, CX
+	JZ gemmPackRows4_tail
+gemmPackRows4_loop:
+	MOVL 0(SI), AX
+	MOVL AX, 0(DI)
+	MOVL 0(SI)(R8*1), BX
+	MOVL BX, 4(DI)
+	MOVL 0(SI)(R8*2), DX
+	MOVL DX, 8(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	MOVL 4(SI), BX
+	MOVL BX, 0(DI)(R12*1)
+	MOVL 4(SI)(R8*1), DX
+	MOVL DX, 4(DI)(R12*1)
+	MOVL 4(SI)(R8*2), AX
+	MOVL AX, 8(DI)(R12*1)
+	MOVL 4(SI)(R9*1), BX
+	MOVL BX, 12(DI)(R12*1)
+	MOVL 8(SI), DX
+	MOVL DX, 0(DI)(R12*2)
+	MOVL 8(SI)(R8*1), AX
+	MOVL AX, 4(DI)(R12*2)
+	MOVL 8(SI)(R8*2), BX
+	MOVL BX, 8(DI)(R12*2)
+	MOVL 8(SI)(R9*1), DX
+	MOVL DX, 12(DI)(R12*2)
+	MOVL 12(SI), AX
+	MOVL AX, 0(DI)(R13*1)
+	MOVL 12(SI)(R8*1), BX
+	MOVL BX, 4(DI)(R13*1)
+	MOVL 12(SI)(R8*2), DX
+	MOVL DX, 8(DI)(R13*1)
+	MOVL 12(SI)(R9*1), AX
+	MOVL AX, 12(DI)(R13*1)
+	ADDQ $16, SI
+	ADDQ $16, R11
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ gemmPackRows4_loop
+gemmPackRows4_tail:
+	MOVQ kc+0(FP), CX
+	ANDQ $3, CX
+	JZ gemmPackRows4_done
+gemmPackRows4_tailloop:
+	MOVL 0(SI), AX
+	MOVL AX, 0(DI)
+	MOVL 0(SI)(R8*1), BX
+	MOVL BX, 4(DI)
+	MOVL 0(SI)(R8*2), DX
+	MOVL DX, 8(DI)
+	MOVL 0(SI)(R9*1), AX
+	MOVL AX, 12(DI)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ R12, DI
+	DECQ CX
+	JNZ gemmPackRows4_tailloop
+gemmPackRows4_done:
+	RET
+
+// func gemmPackRows2(kc int, a *float32, lda int, dst *float32, ldd int)
+TEXT ·gemmPackRows2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (SI)(R9*2), R11
+	ADDQ R8, R11
+	SHRQ $2, CX
+	JZ gemmPackRows2_tail
+gemmPackRows2_loop:
+	MOVL 0(SI), AX
+	MOVL AX, 0(DI)
+	MOVL 0(SI)(R8*1), BX
+	MOVL BX, 4(DI)
+	MOVL 4(SI), DX
+	MOVL DX, 0(DI)(R12*1)
+	MOVL 4(SI)(R8*1), AX
+	MOVL AX, 4(DI)(R12*1)
+	MOVL 8(SI), BX
+	MOVL BX, 0(DI)(R12*2)
+	MOVL 8(SI)(R8*1), DX
+	MOVL DX, 4(DI)(R12*2)
+	MOVL 12(SI), AX
+	MOVL AX, 0(DI)(R13*1)
+	MOVL 12(SI)(R8*1), BX
+	MOVL BX, 4(DI)(R13*1)
+	ADDQ $16, SI
+	ADDQ $16, R11
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ gemmPackRows2_loop
+gemmPackRows2_tail:
+	MOVQ kc+0(FP), CX
+	ANDQ $3, CX
+	JZ gemmPackRows2_done
+gemmPackRows2_tailloop:
+	MOVL 0(SI), AX
+	MOVL AX, 0(DI)
+	MOVL 0(SI)(R8*1), BX
+	MOVL BX, 4(DI)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ R12, DI
+	DECQ CX
+	JNZ gemmPackRows2_tailloop
+gemmPackRows2_done:
 	RET

@@ -51,8 +51,8 @@ func main() {
 	for _, k := range kernels {
 		gen(w, k)
 	}
-	for _, mr := range []int{14, 6} {
-		genPackA(w, mr)
+	for _, r := range packRowCounts {
+		genPackRows(w, r)
 	}
 	if err := os.WriteFile("gemm_amd64.s", []byte(sb.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -219,12 +219,13 @@ func gen(w func(string, ...any), k kernel) {
 	w("\tRET")
 }
 
-// genPackA writes gemmPackA<mr>, which copies mr rows of a row-major A
-// (row stride lda) into a packed panel: dst[p*mr+i] = a[i*lda+p] for
-// p < kc. It is a transpose, done four k steps per iteration with scalar
-// moves through the same row addressing the kernels use.
-func genPackA(w func(string, ...any), mr int) {
-	name := fmt.Sprintf("gemmPackA%d", mr)
+// genPackRows writes gemmPackRows<r>, which copies r rows of a row-major
+// matrix (row stride lda) into interleaved form: dst[p*ldd+i] = a[i*lda+p]
+// for i < r, p < kc. It is a transpose, done four k steps per iteration
+// with scalar moves through the same row addressing the kernels use. It
+// packs A panels (ldd = mr) and transposed B panels (ldd = nr).
+func genPackRows(w func(string, ...any), r int) {
+	name := fmt.Sprintf("gemmPackRows%d", r)
 	addr := func(i, off int) string {
 		base := "SI"
 		if i >= 7 {
@@ -232,54 +233,65 @@ func genPackA(w func(string, ...any), mr int) {
 		}
 		return fmt.Sprintf("%d"+[7]string{"(%s)", "(%s)(R8*1)", "(%s)(R8*2)", "(%s)(R9*1)", "(%s)(R8*4)", "(%s)(R10*1)", "(%s)(R9*2)"}[i%7], off, base)
 	}
-	regs := []string{"AX", "BX", "DX", "R12"}
+	// Row q of the four k steps in flight starts at DI + q*ldd.
+	dst := func(q, i int) string {
+		return fmt.Sprintf("%d"+[4]string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(DI)(R13*1)"}[q], 4*i)
+	}
+	regs := []string{"AX", "BX", "DX"}
 	w("")
-	w("// func %s(kc int, a *float32, lda int, dst *float32)", name)
-	w("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	w("// func %s(kc int, a *float32, lda int, dst *float32, ldd int)", name)
+	w("TEXT ·%s(SB), NOSPLIT, $0-40", name)
 	w("\tMOVQ kc+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
 	w("\tMOVQ lda+16(FP), R8")
 	w("\tSHLQ $2, R8")
 	w("\tMOVQ dst+24(FP), DI")
+	w("\tMOVQ ldd+32(FP), R12")
+	w("\tSHLQ $2, R12")
+	w("\tLEAQ (R12)(R12*2), R13")
 	w("\tLEAQ (R8)(R8*2), R9")
 	w("\tLEAQ (R8)(R8*4), R10")
 	w("\tLEAQ (SI)(R9*2), R11")
 	w("\tADDQ R8, R11")
-	w("\tMOVQ CX, R13")
-	w("\tSHRQ $2, R13")
+	w("\tSHRQ $2, CX")
 	w("\tJZ %s_tail", name)
 	w("%s_loop:", name)
 	n := 0
 	for q := 0; q < 4; q++ {
-		for i := 0; i < mr; i++ {
-			r := regs[n%len(regs)]
+		for i := 0; i < r; i++ {
+			reg := regs[n%len(regs)]
 			n++
-			w("\tMOVL %s, %s", addr(i, 4*q), r)
-			w("\tMOVL %s, %d(DI)", r, 4*(q*mr+i))
+			w("\tMOVL %s, %s", addr(i, 4*q), reg)
+			w("\tMOVL %s, %s", reg, dst(q, i))
 		}
 	}
 	w("\tADDQ $16, SI")
 	w("\tADDQ $16, R11")
-	w("\tADDQ $%d, DI", 16*mr)
-	w("\tDECQ R13")
+	w("\tLEAQ (DI)(R12*4), DI")
+	w("\tDECQ CX")
 	w("\tJNZ %s_loop", name)
 	w("%s_tail:", name)
+	w("\tMOVQ kc+0(FP), CX")
 	w("\tANDQ $3, CX")
 	w("\tJZ %s_done", name)
 	w("%s_tailloop:", name)
-	for i := 0; i < mr; i++ {
-		r := regs[i%len(regs)]
-		w("\tMOVL %s, %s", addr(i, 0), r)
-		w("\tMOVL %s, %d(DI)", r, 4*i)
+	for i := 0; i < r; i++ {
+		reg := regs[i%len(regs)]
+		w("\tMOVL %s, %s", addr(i, 0), reg)
+		w("\tMOVL %s, %s", reg, dst(0, i))
 	}
 	w("\tADDQ $4, SI")
 	w("\tADDQ $4, R11")
-	w("\tADDQ $%d, DI", 4*mr)
+	w("\tADDQ R12, DI")
 	w("\tDECQ CX")
 	w("\tJNZ %s_tailloop", name)
 	w("%s_done:", name)
 	w("\tRET")
 }
+
+// packRowCounts are the row counts genPackRows makes packers for; any
+// panel height up to 32 is a sum of them plus at most one row.
+var packRowCounts = []int{14, 6, 4, 2}
 
 func log2(n int) int {
 	l := 0

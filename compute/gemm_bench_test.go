@@ -20,11 +20,11 @@ func processCPUSeconds() float64 {
 // benchGemm times Gemm on an m×n×k product (no transposes) with each
 // available kernel and reports GFLOP/s.
 func benchGemm(b *testing.B, m, n, k int, kernels []string) {
-	benchGemmTrans(b, false, m, n, k, kernels)
+	benchGemmTrans(b, false, false, m, n, k, kernels)
 }
 
-// benchGemmTrans is benchGemm with A optionally stored transposed (k×m).
-func benchGemmTrans(b *testing.B, transA bool, m, n, k int, kernels []string) {
+// benchGemmTrans is benchGemm with A and B optionally stored transposed.
+func benchGemmTrans(b *testing.B, transA, transB bool, m, n, k int, kernels []string) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	a := make([]float32, m*k)
 	bm := make([]float32, k*n)
@@ -44,11 +44,14 @@ func benchGemmTrans(b *testing.B, transA bool, m, n, k int, kernels []string) {
 			defer restore()
 			cpu0 := processCPUSeconds()
 			for b.Loop() {
+				lda, ldb := k, n
 				if transA {
-					Gemm(true, false, m, n, k, 1, a, m, bm, n, 0, c, n)
-				} else {
-					Gemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+					lda = m
 				}
+				if transB {
+					ldb = k
+				}
+				Gemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 			}
 			flop := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
 			b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
@@ -76,7 +79,13 @@ func BenchmarkGemmShapes(b *testing.B) {
 // BenchmarkGemmWeightGrad is a convolution's weight gradient: im2col(x)ᵀ·dy,
 // a transposed A with a long k.
 func BenchmarkGemmWeightGrad(b *testing.B) {
-	benchGemmTrans(b, true, 3*3*64, 64, 8*56*56, GemmKernelNames()[:1])
+	benchGemmTrans(b, true, false, 3*3*64, 64, 8*56*56, GemmKernelNames()[:1])
+}
+
+// BenchmarkGemmDenseBackward is a dense layer's input gradient, dy·Wᵀ for a
+// batch of 32 through a 1280→1000 classifier: a transposed B and small m.
+func BenchmarkGemmDenseBackward(b *testing.B) {
+	benchGemmTrans(b, false, true, 32, 1280, 1000, GemmKernelNames()[:1])
 }
 
 // BenchmarkGemmKernels compares every kernel at 512³.

@@ -122,7 +122,7 @@ func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, packA bool, bp []float32, buf *gemmBuffers) {
 	mr, nr, kc := kern.mr, kern.nr, blk.kc
 	if packA {
-		packAPanels(op.transA, op.a, op.lda, ic, blk.pc, mc, kc, mr, buf.a, kern.packRows)
+		packAPanels(op.transA, op.a, op.lda, ic, blk.pc, mc, kc, mr, buf.a)
 	}
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
@@ -136,7 +136,7 @@ func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, pa
 		case rows == mr:
 			ap, rsa, csa = &op.a[(ic+ir)*op.lda+blk.pc], op.lda, 1
 		default:
-			packAPanels(op.transA, op.a, op.lda, ic+ir, blk.pc, rows, kc, mr, buf.aEdge, nil)
+			packAPanels(op.transA, op.a, op.lda, ic+ir, blk.pc, rows, kc, mr, buf.aEdge)
 			ap = &buf.aEdge[0]
 		}
 		for jr := 0; jr < blk.nc; jr += nr {

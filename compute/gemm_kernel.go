@@ -22,10 +22,6 @@ type gemmKernel struct {
 	// bit is set in mask (nr ≤ 32). Without it, partial tiles go through
 	// a scratch tile and mergeTile.
 	edge func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)
-	// packRows, when set, packs mr full rows of a row-major A into one
-	// micro-panel (dst[p*mr+i] = a[i*lda+p] for p < kc) faster than
-	// packAPanels does; it must only be given in-bounds full panels.
-	packRows func(kc int, a *float32, lda int, dst *float32)
 	// free holds packing buffers between calls. It is a bounded free list
 	// rather than a sync.Pool because the garbage collector empties pools,
 	// and re-allocating megabyte buffers after every collection costs more

@@ -4,3 +4,6 @@ package compute
 
 // asmGemmKernels returns no kernels: this build has no assembly.
 func asmGemmKernels() []*gemmKernel { return nil }
+
+// rowPackers is empty: packing runs in Go.
+var rowPackers []rowPacker

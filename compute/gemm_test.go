@@ -111,7 +111,7 @@ var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
 // block boundaries and partial tiles on every side.
 func TestGemmKernelsEdgeSizes(t *testing.T) {
 	withKernels(t, func(t *testing.T, kern *gemmKernel) {
-		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, edge: kern.edge, packRows: kern.packRows, free: make(chan *gemmBuffers, 1)}
+		small := &gemmKernel{name: kern.name, mr: kern.mr, nr: kern.nr, mc: 2 * kern.mr, kc: 24, nc: 2 * kern.nr, fn: kern.fn, edge: kern.edge, free: make(chan *gemmBuffers, 1)}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for iter := 0; iter < 200; iter++ {
 			g := gemmCase{
@@ -273,27 +273,32 @@ func TestSetGemmKernelUnknown(t *testing.T) {
 	}
 }
 
-// TestGemmPackRows checks each kernel's assembly A packer against the
-// pure-Go packing, for k counts on and off its unroll.
-func TestGemmPackRows(t *testing.T) {
+// TestGemmPackRowsInterleaved checks the (assembly-backed) row packer
+// against the definition for every row count up to 33 and k counts on and
+// off the packers' unroll, and that it writes nothing else.
+func TestGemmPackRowsInterleaved(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, kern := range gemmKernels {
-		if kern.packRows == nil {
-			continue
-		}
-		for _, kc := range []int{1, 3, 4, 5, 17, 256} {
-			lda := kc + 7
-			a := make([]float32, kern.mr*lda)
-			for i := range a {
-				a[i] = rng.Float32()
+	for rows := 1; rows <= 33; rows++ {
+		for _, kc := range []int{1, 3, 4, 5, 17} {
+			ld, ldd := kc+3, rows+2
+			src := make([]float32, rows*ld)
+			for i := range src {
+				src[i] = rng.Float32()
 			}
-			want := make([]float32, kern.mr*kc)
-			got := make([]float32, kern.mr*kc)
-			packAPanels(false, a, lda, 0, 0, kern.mr, kc, kern.mr, want, nil)
-			kern.packRows(kc, &a[0], lda, &got[0])
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("%s kc=%d: packed[%d] = %g, want %g", kern.name, kc, i, got[i], want[i])
+			dst := make([]float32, kc*ldd)
+			for i := range dst {
+				dst[i] = -1
+			}
+			packRowsInterleaved(rows, kc, src, ld, dst, ldd)
+			for p := 0; p < kc; p++ {
+				for i := 0; i < ldd; i++ {
+					want := float32(-1)
+					if i < rows {
+						want = src[i*ld+p]
+					}
+					if got := dst[p*ldd+i]; got != want {
+						t.Fatalf("rows=%d kc=%d: dst[%d][%d] = %g, want %g", rows, kc, p, i, got, want)
+					}
 				}
 			}
 		}
