@@ -15,6 +15,12 @@ func gemmKernel14x32AVX512(k int, a *float32, rsa, csa int, b *float32, ldb int,
 //go:noescape
 func gemmKernel14x32EdgeAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)
 
+// gemmKernel6x16EdgeAVX2 computes a 6×16 tile but stores only its first
+// rows rows and, in each, the columns whose bit is set in mask.
+//
+//go:noescape
+func gemmKernel6x16EdgeAVX2(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)
+
 // gemmKernel6x16AVX2 computes a 6×16 tile; see gemmKernel.fn.
 //
 //go:noescape
@@ -29,7 +35,7 @@ func asmGemmKernels() []*gemmKernel {
 	}
 	if DetectedCPU.AVX2 {
 		ks = append(ks, &gemmKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 6 * 64, kc: 512, nc: 2048,
-			fn: gemmKernel6x16AVX2})
+			fn: gemmKernel6x16AVX2, edge: gemmKernel6x16EdgeAVX2})
 	}
 	return ks
 }

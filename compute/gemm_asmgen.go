@@ -40,6 +40,13 @@ func main() {
 	w("//go:build amd64 && !purego")
 	w("")
 	w("#include \"textflag.h\"")
+	w("")
+	w("// gemmLaneBits holds 1<<j in lane j, for turning a column bit mask into")
+	w("// AVX2 lane masks.")
+	for j := 0; j < 16; j++ {
+		w("DATA gemmLaneBits<>+%d(SB)/4, $%d", 4*j, 1<<j)
+	}
+	w("GLOBL gemmLaneBits<>(SB), RODATA|NOPTR, $64")
 	kernels := []kernel{
 		{name: "gemmKernel14x32AVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4,
 			doc: "14×32 tile with zmm registers: 28 accumulators, 2 B vectors, 2 broadcasts."},
@@ -47,6 +54,8 @@ func main() {
 			doc: "The 14×32 kernel for partial tiles: it stores only the first rows rows and, in each, the columns set in mask."},
 		{name: "gemmKernel6x16AVX2", mr: 6, nv: 2, width: 32, reg: "Y", unroll: 4,
 			doc: "6×16 tile with ymm registers: 12 accumulators, 2 B vectors, 2 broadcasts."},
+		{name: "gemmKernel6x16EdgeAVX2", mr: 6, nv: 2, width: 32, reg: "Y", unroll: 4, edge: true,
+			doc: "The 6×16 kernel for partial tiles: it stores only the first rows rows and, in each, the columns set in mask."},
 	}
 	for _, k := range kernels {
 		gen(w, k)
@@ -173,18 +182,37 @@ func gen(w func(string, ...any), k kernel) {
 	w("%s_store:", k.name)
 	alpha, beta := breg(0), breg(1)
 	// store writes row i of the tile; for edge kernels it masks the
-	// columns with K1, K2 and stops after rows+72(FP) rows.
+	// columns (K1, K2 for zmm; the lane masks in the two broadcast
+	// registers for ymm) and stops after rows+72(FP) rows.
+	ymmEdge := k.edge && k.reg == "Y"
 	store := func(i int, withBeta bool, done string) {
 		for v := 0; v < k.nv; v++ {
 			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
-			mask := ""
-			if k.edge {
-				mask = fmt.Sprintf("K%d, ", v+1)
+		}
+		for v := 0; v < k.nv; v++ {
+			switch {
+			case ymmEdge:
+				// AVX2 has no masked FMA: load C masked into the alpha
+				// register, which is broadcast again below.
+				if withBeta {
+					w("\tVMASKMOVPS %d(DX), %s, %s", v*k.width, areg(v), alpha)
+					w("\tVFMADD231PS %s, %s, %s", alpha, beta, acc(i, v))
+				}
+				w("\tVMASKMOVPS %s, %s, %d(DX)", acc(i, v), areg(v), v*k.width)
+			case k.edge:
+				if withBeta {
+					w("\tVFMADD231PS %d(DX), %s, K%d, %s", v*k.width, beta, v+1, acc(i, v))
+				}
+				w("\tVMOVUPS %s, K%d, %d(DX)", acc(i, v), v+1, v*k.width)
+			default:
+				if withBeta {
+					w("\tVFMADD231PS %d(DX), %s, %s", v*k.width, beta, acc(i, v))
+				}
+				w("\tVMOVUPS %s, %d(DX)", acc(i, v), v*k.width)
 			}
-			if withBeta {
-				w("\tVFMADD231PS %d(DX), %s, %s%s", v*k.width, beta, mask, acc(i, v))
-			}
-			w("\tVMOVUPS %s, %s%d(DX)", acc(i, v), mask, v*k.width)
+		}
+		if ymmEdge && withBeta {
+			w("\tVBROADCASTSS alpha+64(FP), %s", alpha)
 		}
 		w("\tADDQ AX, DX")
 		if k.edge && i < k.mr-1 {
@@ -192,11 +220,24 @@ func gen(w func(string, ...any), k kernel) {
 			w("\tJZ %s", done)
 		}
 	}
-	if k.edge {
+	switch {
+	case ymmEdge:
+		// Lane j of the mask registers is all ones when bit j of mask is
+		// set: broadcast the mask, keep each lane's bit, compare.
+		w("\tMOVL mask+80(FP), BX")
+		w("\tVMOVD BX, X%s", areg(1)[1:])
+		w("\tVPBROADCASTD X%s, %s", areg(1)[1:], areg(1))
+		w("\tVPAND gemmLaneBits<>+0(SB), %s, %s", areg(1), areg(0))
+		w("\tVPCMPEQD gemmLaneBits<>+0(SB), %s, %s", areg(0), areg(0))
+		w("\tVPAND gemmLaneBits<>+32(SB), %s, %s", areg(1), areg(1))
+		w("\tVPCMPEQD gemmLaneBits<>+32(SB), %s, %s", areg(1), areg(1))
+	case k.edge:
 		w("\tMOVL mask+80(FP), BX")
 		w("\tKMOVW BX, K1")
 		w("\tSHRL $16, BX")
 		w("\tKMOVW BX, K2")
+	}
+	if k.edge {
 		w("\tMOVQ rows+72(FP), CX")
 	}
 	w("\tVBROADCASTSS alpha+64(FP), %s", alpha)

@@ -324,9 +324,9 @@ func TestGemmEdgeKernelStoresOnlyTile(t *testing.T) {
 			b[i] = rng.Float32()
 		}
 		ldc := kern.nr + 3
-		for _, rc := range [][2]int{{1, 1}, {kern.mr, 1}, {1, kern.nr}, {kern.mr - 1, kern.nr - 1}, {5, 17}, {kern.mr, kern.nr}} {
+		for _, rc := range [][2]int{{1, 1}, {kern.mr, 1}, {1, kern.nr}, {kern.mr - 1, kern.nr - 1}, {5, 17}, {3, 9}, {kern.mr, kern.nr}} {
 			for _, beta := range []float32{0, 2} {
-				rows, cols := rc[0], rc[1]
+				rows, cols := min(rc[0], kern.mr), min(rc[1], kern.nr)
 				c := make([]float32, (kern.mr+1)*ldc)
 				for i := range c {
 					c[i] = float32(i)
