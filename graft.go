@@ -24,6 +24,7 @@ import (
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/graftfile"
+	"github.com/graft-ml/graft/modelio"
 	"github.com/graft-ml/graft/nn"
 	"github.com/graft-ml/graft/tensor"
 	"github.com/graft-ml/graft/train"
@@ -387,4 +388,78 @@ func Load(path string) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// BaseFromFile makes a base from any model file Graft reads (Graft, ONNX,
+// TFLite, TF.js, Keras .h5/.keras, or a zoo name whose pretrained weights
+// were pulled), keeping the file's preprocessing. Unless cutAt names a node,
+// the base ends where the file's classifier begins: before a final Dense
+// layer (and any softmax, reshape or dropout after it), or at the output
+// when the file has no classifier, as an embedding extractor does.
+func BaseFromFile(path, cutAt string) (*Model, error) {
+	l, err := modelio.Open(path, modelio.Options{})
+	if err != nil {
+		return nil, err
+	}
+	g := l.Graph
+	nodes := g.Nodes()
+	if len(g.Inputs()) != 1 || len(g.Outputs()) != 1 {
+		return nil, fmt.Errorf("graft: %s: a base needs one input and one output, has %d and %d", path, len(g.Inputs()), len(g.Outputs()))
+	}
+	feature := cutAt
+	if feature == "" {
+		feature = classifierInput(g)
+	}
+	if _, ok := g.Layer(feature); !ok {
+		return nil, fmt.Errorf("graft: %s has no node %q", path, feature)
+	}
+	base := nn.NewGraph()
+	var blocks [][]string
+	for _, name := range nodes {
+		l, _ := g.Layer(name)
+		ins, _ := g.NodeInputs(name)
+		if l == nil {
+			err = base.Input(name)
+		} else {
+			err = base.Add(name, l, ins...)
+			// A block starts at every layer with weights of its own
+			// (a convolution with its activation, a dense layer ...).
+			if len(l.Params()) > 0 || len(blocks) == 0 {
+				if _, isBN := l.(*nn.BatchNorm); !isBN || len(blocks) == 0 {
+					blocks = append(blocks, nil)
+				}
+			}
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("graft: %s: %w", path, err)
+		}
+		if name == feature {
+			break
+		}
+	}
+	return &Model{Arch: path, baseNodes: len(base.Nodes()), net: &train.Network{Graph: base, Input: nodes[0], Feature: feature,
+		Blocks: blocks, Preprocess: l.Preprocess}}, nil
+}
+
+// classifierInput returns the node feeding a graph's final classifier, or
+// the output node when there is none.
+func classifierInput(g *nn.Graph) string {
+	out := g.Outputs()[0]
+	cur := out
+	for {
+		l, _ := g.Layer(cur)
+		ins, _ := g.NodeInputs(cur)
+		if l == nil || len(ins) != 1 {
+			return out
+		}
+		switch l.(type) {
+		case *nn.Softmax, *nn.Reshape, *nn.Dropout:
+			cur = ins[0]
+			continue
+		case *nn.Dense:
+			return ins[0]
+		}
+		return out
+	}
 }
