@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/graftfile"
@@ -400,6 +401,21 @@ func BaseFromFile(path, cutAt string) (*Model, error) {
 	l, err := modelio.Open(path, modelio.Options{})
 	if err != nil {
 		return nil, err
+	}
+	if _, statErr := os.Stat(path); statErr != nil {
+		if _, isZoo := zoo.Lookup(path); isZoo {
+			// A zoo name: the zoo's own base, blocks and all, with the
+			// pulled weights.
+			m, err := NewBase(path, BaseOptions{CutAt: cutAt, InputSize: l.InputH})
+			if err != nil {
+				return nil, err
+			}
+			if err := copyByName(m.net.Graph, l.Graph); err != nil {
+				return nil, fmt.Errorf("graft: %s weights: %w", path, err)
+			}
+			m.net.Preprocess = l.Preprocess
+			return m, nil
+		}
 	}
 	g := l.Graph
 	nodes := g.Nodes()

@@ -19,8 +19,8 @@ type result struct {
 	stdout, stderr string
 }
 
-// graft runs the command line args in-process.
-func graft(t *testing.T, args ...string) result {
+// runGraft runs the command line args in-process.
+func runGraft(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := run(args, &out, &errOut)

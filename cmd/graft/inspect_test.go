@@ -17,7 +17,7 @@ func wantAll(t *testing.T, what, s string, want ...string) {
 }
 
 func TestInspectTFLite(t *testing.T) {
-	r := graft(t, "inspect", shared(t, "models/coral/mobilenet_v2_1.0_224_quant.tflite"))
+	r := runGraft(t, "inspect", shared(t, "models/coral/mobilenet_v2_1.0_224_quant.tflite"))
 	r.wantCode(t, 0)
 	wantAll(t, "inspect output", r.stdout,
 		"format:     tflite",
@@ -36,7 +36,7 @@ func TestInspectTFLite(t *testing.T) {
 }
 
 func TestInspectONNX(t *testing.T) {
-	r := graft(t, "inspect", filepath.Join(repoRoot(t), "formats/onnx/testdata/smallnet.onnx"))
+	r := runGraft(t, "inspect", filepath.Join(repoRoot(t), "formats/onnx/testdata/smallnet.onnx"))
 	r.wantCode(t, 0)
 	wantAll(t, "inspect output", r.stdout,
 		"format:     onnx",
@@ -49,7 +49,7 @@ func TestInspectONNX(t *testing.T) {
 }
 
 func TestInspectGraftFile(t *testing.T) {
-	r := graft(t, "inspect", writeGraftFile(t))
+	r := runGraft(t, "inspect", writeGraftFile(t))
 	r.wantCode(t, 0)
 	wantAll(t, "inspect output", r.stdout,
 		"format:     graft",
@@ -66,7 +66,7 @@ func TestInspectGraftFile(t *testing.T) {
 }
 
 func TestInspectTFJSFolder(t *testing.T) {
-	r := graft(t, "inspect", shared(t, "models/tinydarknet"))
+	r := runGraft(t, "inspect", shared(t, "models/tinydarknet"))
 	r.wantCode(t, 0)
 	wantAll(t, "inspect output", r.stdout, "format:     tfjs", "input:      [N, 224, 224, 3]",
 		"output 0:   [1 1000]", "labels:     1000 from ")
@@ -75,7 +75,7 @@ func TestInspectTFJSFolder(t *testing.T) {
 func TestInspectMissingAndCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.tflite")
-	r := graft(t, "inspect", missing)
+	r := runGraft(t, "inspect", missing)
 	r.wantCode(t, 1)
 	if !strings.HasPrefix(r.stderr, "graft: ") || !strings.Contains(r.stderr, missing) {
 		t.Errorf("stderr for a missing file: %q", r.stderr)
@@ -94,7 +94,7 @@ func TestInspectMissingAndCorrupt(t *testing.T) {
 		if err := os.WriteFile(p, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := graft(t, "inspect", p)
+		r := runGraft(t, "inspect", p)
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "graft: ") || !strings.Contains(r.stderr, name) {
 			t.Errorf("%s: exit %d, stderr %q", name, r.code, r.stderr)
 		}
@@ -103,7 +103,7 @@ func TestInspectMissingAndCorrupt(t *testing.T) {
 
 func TestInspectStateDictNeedsArch(t *testing.T) {
 	p := filepath.Join(repoRoot(t), "formats/torch/testdata/state_dict.pt")
-	r := graft(t, "inspect", p)
+	r := runGraft(t, "inspect", p)
 	r.wantCode(t, 1)
 	wantAll(t, "stderr", r.stderr, p, "name the architecture")
 }

@@ -6,24 +6,24 @@ import (
 )
 
 func TestHelp(t *testing.T) {
-	r := graft(t, "--help")
+	r := runGraft(t, "--help")
 	r.wantCode(t, 0)
 	wantAll(t, "graft --help", r.stdout, "Usage:", "models", "inspect", "predict", "Exit codes:", "2  usage error", "GRAFT_WEIGHTS_MIRROR")
 	for _, args := range [][]string{
 		{"models", "--help"}, {"models", "pull", "--help"}, {"inspect", "-h"}, {"predict", "--help"}, {"help", "predict"},
 	} {
-		r := graft(t, args...)
+		r := runGraft(t, args...)
 		r.wantCode(t, 0)
 		wantAll(t, strings.Join(args, " "), r.stdout, "Usage:", "Example:", "Exit codes:")
 		if r.stderr != "" {
 			t.Errorf("%v wrote to stderr: %s", args, r.stderr)
 		}
 	}
-	wantAll(t, "predict --help", graft(t, "predict", "--help").stdout, "-top int", "-labels string", "-model string")
-	wantAll(t, "models pull --help", graft(t, "models", "pull", "--help").stdout, "-source string", "GRAFT_WEIGHTS_MIRROR")
+	wantAll(t, "predict --help", runGraft(t, "predict", "--help").stdout, "-top int", "-labels string", "-model string")
+	wantAll(t, "models pull --help", runGraft(t, "models", "pull", "--help").stdout, "-source string", "GRAFT_WEIGHTS_MIRROR")
 	// Every registered command has a help text of its own.
 	for name := range commands {
-		r := graft(t, name, "--help")
+		r := runGraft(t, name, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
 			t.Errorf("graft %s --help: exit %d\n%s%s", name, r.code, r.stdout, r.stderr)
 		}
@@ -50,7 +50,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"models", "pull", "alexnet9000"}, `unknown model "alexnet9000"`},
 		{[]string{"models", "pull", "resnet18", "--source", "caffe"}, `--source "caffe"`},
 	} {
-		r := graft(t, tc.args...)
+		r := runGraft(t, tc.args...)
 		if r.code != 2 {
 			t.Errorf("graft %v: exit %d, want 2\n%s", tc.args, r.code, r.stderr)
 			continue

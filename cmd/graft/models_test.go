@@ -25,7 +25,7 @@ func TestModelsList(t *testing.T) {
 		t.Fatal("the zoo has no resnet18 weights")
 	}
 	os.WriteFile(filepath.Join(dir, spec.Sources[0].File), []byte("x"), 0o644)
-	r := graft(t, "models", "--cache", dir)
+	r := runGraft(t, "models", "--cache", dir)
 	r.wantCode(t, 0)
 	rows := map[string][]string{}
 	for _, l := range strings.Split(r.stdout, "\n") {
@@ -58,7 +58,7 @@ func TestModelsPullChecksumMismatch(t *testing.T) {
 	defer srv.Close()
 	t.Setenv(modelio.MirrorEnv, srv.URL)
 	dir := t.TempDir()
-	r := graft(t, "models", "pull", "resnet18", "--cache", dir)
+	r := runGraft(t, "models", "pull", "resnet18", "--cache", dir)
 	r.wantCode(t, 1)
 	wantAll(t, "stderr", r.stderr, "graft: ", "resnet18-f37072fd.pth", "sha256 prefix mismatch", "want f37072fd")
 	left, _ := os.ReadDir(dir)
@@ -96,14 +96,14 @@ func TestModelsPullResumes(t *testing.T) {
 	defer func() { chooseSource = old }()
 	dir := t.TempDir()
 
-	r := graft(t, "models", "pull", "resnet18", "--cache", dir)
+	r := runGraft(t, "models", "pull", "resnet18", "--cache", dir)
 	r.wantCode(t, 1)
 	wantAll(t, "first stderr", r.stderr, "interrupted", "run again to resume")
 	if st, err := os.Stat(filepath.Join(dir, "w.pth.download.part")); err != nil || st.Size() != 40000 {
 		t.Fatalf("partial download: %v %v", st, err)
 	}
 
-	r = graft(t, "models", "pull", "resnet18", "--cache", dir)
+	r = runGraft(t, "models", "pull", "resnet18", "--cache", dir)
 	r.wantCode(t, 0)
 	wantAll(t, "second stdout", r.stdout, "downloaded "+filepath.Join(dir, "w.pth"), "verified: sha256 "+src.Hash)
 	wantAll(t, "progress", r.stderr, "w.pth", "97.7 KiB / 97.7 KiB (100%)", "/s", "0s left")
@@ -119,7 +119,7 @@ func TestModelsPullResumes(t *testing.T) {
 	}
 
 	// A third pull finds the verified file and downloads nothing.
-	r = graft(t, "models", "pull", "resnet18", "--cache", dir)
+	r = runGraft(t, "models", "pull", "resnet18", "--cache", dir)
 	r.wantCode(t, 0)
 	wantAll(t, "third stdout", r.stdout, "already in the cache")
 	if len(requests) != 2 {

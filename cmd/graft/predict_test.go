@@ -16,7 +16,7 @@ func TestPredictCoralMobileNetV2(t *testing.T) {
 	for _, f := range []string{"cat.bmp", "parrot.jpg", "hot_dog.jpg"} {
 		args = append(args, filepath.Join(imgs, f))
 	}
-	r := graft(t, args...)
+	r := runGraft(t, args...)
 	r.wantCode(t, 0)
 	// 1001 outputs without a labels file: background + ImageNet names.
 	want := map[string]string{"cat.bmp": "Egyptian cat", "parrot.jpg": "macaw", "hot_dog.jpg": "hotdog"}
@@ -57,7 +57,7 @@ func TestPredictWithLabelsFile(t *testing.T) {
 	model := shared(t, "models/coral/mobilenet_v2_1.0_224_quant.tflite")
 	labels := shared(t, "models/coral/imagenet_labels.txt")
 	img := filepath.Join(shared(t, "images"), "hot_dog.jpg")
-	r := graft(t, "predict", "--model", model, "--labels", labels, "--top", "1", img)
+	r := runGraft(t, "predict", "--model", model, "--labels", labels, "--top", "1", img)
 	r.wantCode(t, 0)
 	if got := topOne(t, r.stdout)["hot_dog.jpg"]; got != "hotdog, hot dog, red hot" {
 		t.Errorf("top-1 with Coral's labels = %q\n%s", got, r.stdout)
@@ -65,7 +65,7 @@ func TestPredictWithLabelsFile(t *testing.T) {
 	// A labels file of the wrong length is an error.
 	short := filepath.Join(t.TempDir(), "short.txt")
 	os.WriteFile(short, []byte("a\nb\n"), 0o644)
-	r = graft(t, "predict", "--model", model, "--labels", short, img)
+	r = runGraft(t, "predict", "--model", model, "--labels", short, img)
 	r.wantCode(t, 1)
 	if !strings.Contains(r.stderr, "2 labels for a model with 1001 outputs") {
 		t.Errorf("stderr: %s", r.stderr)
@@ -75,7 +75,7 @@ func TestPredictWithLabelsFile(t *testing.T) {
 func TestPredictGraftFileSoftmaxesLogits(t *testing.T) {
 	model := writeGraftFile(t)
 	img := filepath.Join(repoRoot(t), "data/testdata/decode/rgb.png")
-	r := graft(t, "predict", "--model", model, img)
+	r := runGraft(t, "predict", "--model", model, img)
 	r.wantCode(t, 0)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if len(lines) != 4 || lines[0] != img {
@@ -102,7 +102,7 @@ func TestPredictBadImage(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "broken.jpg")
 	os.WriteFile(bad, []byte("not a jpeg"), 0o644)
 	missing := filepath.Join(t.TempDir(), "missing.png")
-	r := graft(t, "predict", "--model", model, good, bad, missing)
+	r := runGraft(t, "predict", "--model", model, good, bad, missing)
 	r.wantCode(t, 1)
 	if !strings.Contains(r.stdout, good) {
 		t.Errorf("the good image was not classified:\n%s", r.stdout)
