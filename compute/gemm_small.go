@@ -25,8 +25,9 @@ func gemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 				continue
 			}
 			brow := b[p*ldb : p*ldb+n]
-			for j, bv := range brow {
-				crow[j] += av * bv
+			brow = brow[:len(crow)] // lets the compiler drop the bounds checks
+			for j := range crow {
+				crow[j] += av * brow[j]
 			}
 		}
 	}
