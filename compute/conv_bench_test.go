@@ -47,9 +47,15 @@ func benchConvPasses(b *testing.B, name string, p ConvParams) {
 	xn := p.Batch * p.InH * p.InW * p.InC
 	yn := p.Batch * p.OutH() * p.OutW() * p.OutC
 	wn := p.KH * p.KW * p.InC / p.Groups * p.OutC
-	x, w, dy := patternSlice(xn), patternSlice(wn), patternSlice(yn)
-	y, dx, dw := make([]float32, yn), make([]float32, xn), make([]float32, wn)
 	flops := 2 * float64(yn) * float64(p.KH*p.KW*p.InC/p.Groups)
+	// Allocated by the first pass that -bench selects, not for every shape.
+	var x, w, dy, y, dx, dw []float32
+	alloc := func() {
+		if x == nil {
+			x, w, dy = patternSlice(xn), patternSlice(wn), patternSlice(yn)
+			y, dx, dw = make([]float32, yn), make([]float32, xn), make([]float32, wn)
+		}
+	}
 	for _, pass := range []struct {
 		name string
 		run  func()
@@ -59,6 +65,7 @@ func benchConvPasses(b *testing.B, name string, p ConvParams) {
 		{"backward-filter", func() { Conv2DBackwardFilter(p, x, dy, dw, nil) }},
 	} {
 		b.Run(fmt.Sprintf("%s/%s", name, pass.name), func(b *testing.B) {
+			alloc()
 			pass.run() // warm the scratch pool
 			best := time.Duration(math.MaxInt64)
 			for b.Loop() {
