@@ -21,7 +21,7 @@ var (
 	// filterTileDepth is the multiple of rows that backward-filter tiles
 	// come in: Gemm's depth block, so that every pass over the dw tile it
 	// accumulates into runs at full depth.
-	filterTileDepth = 256
+	filterTileDepth = 512
 )
 
 // gemmSerial is Gemm on the calling goroutine alone: the convolution
