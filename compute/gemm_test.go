@@ -104,7 +104,7 @@ func withKernels(t *testing.T, fn func(t *testing.T, kern *gemmKernel)) {
 	}
 }
 
-var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127}
+var gemmEdgeSizes = []int{1, 2, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 255}
 
 // TestGemmKernelsEdgeSizes drives each micro-kernel through the serial and
 // the shared-B parallel drivers with small blocks, so every size crosses several mc, kc and nc
