@@ -374,6 +374,14 @@ func (r *run) trainEpoch(ctx context.Context, f *feeder, sched optim.Schedule, b
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			return fmt.Errorf("train: loss is %v at %s epoch %d batch %d (lower the learning rate, or set CheckFinite to find the layer)", l, p.Name, r.epoch+1, b+1)
 		}
+		// Count before Backward: the graph may recycle its output's memory
+		// once the backward pass no longer needs it.
+		classes := logits.Shape[1]
+		for i, y := range labels {
+			if Argmax(logits.Data[i*classes:(i+1)*classes]) == y {
+				right++
+			}
+		}
 		g, err := r.loss.Backward()
 		if err != nil {
 			return err
@@ -386,12 +394,6 @@ func (r *run) trainEpoch(ctx context.Context, f *feeder, sched optim.Schedule, b
 		}
 		r.opt.ZeroGrad()
 		r.step++
-		classes := logits.Shape[1]
-		for i, y := range labels {
-			if Argmax(logits.Data[i*classes:(i+1)*classes]) == y {
-				right++
-			}
-		}
 		seen += len(labels)
 		sumLoss += l * float64(len(labels))
 		b++
