@@ -29,7 +29,10 @@ type lineChart struct {
 	title, xLabel, yLabel string
 	logX                  bool
 	// intX keeps x ticks on whole numbers (epochs).
-	intX   bool
+	intX bool
+	// yMax, when positive, caps the y axis; higher points are drawn at
+	// the top edge.
+	yMax   float64
 	series []series
 	marks  []vmark
 }
@@ -99,10 +102,20 @@ func (ch *lineChart) render(w, h int) *canvas {
 	c.textUp(10, top+ph/2+textWidth(ch.yLabel, s)/2, ch.yLabel, s, colInk)
 
 	// Marks under the data.
-	for _, m := range ch.marks {
+	// Marks under the data, their labels on staggered rows, left of the
+	// line when there is no room on its right.
+	for i, m := range ch.marks {
 		x := px(m.x)
+		if !finite(x) || x < float64(left) || x > float64(left+pw) {
+			continue
+		}
 		c.line(x, float64(top), x, float64(top+ph), 2, m.col, 6)
-		c.text(int(x)+6, top+6, m.label, s, m.col)
+		ly := top + 6 + i*(th+6)
+		if lw := textWidth(m.label, s); int(x)+6+lw > left+pw {
+			c.text(int(x)-6-lw, ly, m.label, s, m.col)
+		} else {
+			c.text(int(x)+6, ly, m.label, s, m.col)
+		}
 	}
 	for _, sr := range ch.series {
 		wd := sr.width
@@ -116,7 +129,7 @@ func (ch *lineChart) render(w, h int) *canvas {
 				prevOK = false
 				continue
 			}
-			x1, y1 := px(sr.x[i]), py(sr.y[i])
+			x1, y1 := px(sr.x[i]), py(math.Min(math.Max(sr.y[i], ylo), yhi))
 			if prevOK {
 				c.line(x0, y0, x1, y1, wd, sr.col, sr.dash)
 			}
@@ -173,6 +186,9 @@ func (ch *lineChart) bounds() (xlo, xhi, ylo, yhi float64) {
 		} else {
 			xlo, xhi = xlo-1, xhi+1
 		}
+	}
+	if ch.yMax > 0 && ch.yMax > ylo && ch.yMax < yhi {
+		yhi = ch.yMax
 	}
 	if ylo == yhi {
 		d := math.Max(math.Abs(ylo)*0.1, 0.1)
