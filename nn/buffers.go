@@ -21,10 +21,13 @@ const minPooled = 4096
 // classes per doubling, so that a buffer wastes under a fifth of itself.
 type slicePool[T any] struct {
 	classes [64 * 4]sync.Pool
-	// poison, when set (by tests), scribbles over each buffer put back,
-	// so that a result not fully written, or storage recycled while still
-	// in use, shows.
+	// poison, when set (by tests), scribbles over each new buffer and each
+	// buffer put back, so that a result not fully written, or storage
+	// recycled while still in use, shows.
 	poison func([]T)
+	// bypass, when set (by tests), makes get allocate zeroed slices and put
+	// drop them, as if there were no pool.
+	bypass bool
 }
 
 var (
@@ -50,20 +53,24 @@ func classBelow(n int) int {
 
 // get returns a slice of n elements that may hold stale values.
 func (p *slicePool[T]) get(n int) []T {
-	if n < minPooled {
+	if n < minPooled || p.bypass {
 		return make([]T, n)
 	}
 	class, size := classAbove(n)
 	if b, ok := p.classes[class].Get().(*[]T); ok {
 		return (*b)[:n]
 	}
-	return make([]T, n, size)
+	b := make([]T, n, size)
+	if p.poison != nil {
+		p.poison(b)
+	}
+	return b
 }
 
 // put hands b's storage (its whole capacity) back to the pool; nobody may
 // use b afterwards.
 func (p *slicePool[T]) put(b []T) {
-	if cap(b) < minPooled {
+	if cap(b) < minPooled || p.bypass {
 		return
 	}
 	b = b[:cap(b)]

@@ -56,13 +56,13 @@ func (d *Dropout) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tenso
 		return x, nil
 	}
 	mask := tensor.New(x.Shape...)
-	y := tensor.New(x.Shape...)
+	y := newOutput(x.Shape...)
 	scale := float32(1 / (1 - d.rate))
 	for i, v := range x.Data {
 		if d.rng.Float64() >= d.rate {
 			mask.Data[i] = scale
-			y.Data[i] = v * scale
 		}
+		y.Data[i] = v * mask.Data[i]
 	}
 	d.keep(mask)
 	return y, nil
@@ -90,7 +90,7 @@ func (d *Dropout) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tenso
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(mask.Shape...)
+	dx := newOutput(mask.Shape...)
 	for i, m := range mask.Data {
 		dx.Data[i] = gradOut.Data[i] * m
 	}

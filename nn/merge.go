@@ -109,7 +109,7 @@ func (m *Multiply) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tens
 	var y *tensor.Tensor
 	switch {
 	case tensor.SameShape(a, b):
-		y = tensor.New(a.Shape...)
+		y = newOutput(a.Shape...)
 		compute.Mul(y.Data, a.Data, b.Data)
 	case broadcastsOver(b, a):
 		y = scaleImages(a, b)
@@ -128,7 +128,7 @@ func (m *Multiply) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tens
 func scaleImages(big, gate *tensor.Tensor) *tensor.Tensor {
 	n, c := big.Shape[0], big.Shape[3]
 	hw := big.Size() / (n * c)
-	y := tensor.New(big.Shape...)
+	y := newOutput(big.Shape...)
 	compute.ParallelFor(n*hw, rowGrain(c), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			g := gate.Data[(r/hw)*c : (r/hw+1)*c]
@@ -156,7 +156,7 @@ func (m *Multiply) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tens
 		return nil, nil
 	}
 	if tensor.SameShape(a, b) {
-		da, db := tensor.New(a.Shape...), tensor.New(b.Shape...)
+		da, db := newOutput(a.Shape...), newOutput(b.Shape...)
 		compute.Mul(da.Data, gradOut.Data, b.Data)
 		compute.Mul(db.Data, gradOut.Data, a.Data)
 		return []*tensor.Tensor{da, db}, nil
@@ -166,7 +166,7 @@ func (m *Multiply) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tens
 		gate = a
 	}
 	dBig := scaleImages(gradOut, gate)
-	dGate := tensor.New(gate.Shape...)
+	dGate := newOutput(gate.Shape...)
 	n, c := big.Shape[0], big.Shape[3]
 	hw := big.Size() / (n * c)
 	compute.ParallelFor(n, 1, func(n0, n1 int) {
@@ -225,7 +225,7 @@ func (c *Concat) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tensor
 		widths[i] = x.Dim(-1)
 		total += widths[i]
 	}
-	y := tensor.New(append(append([]int(nil), lead...), total)...)
+	y := newOutput(append(append([]int(nil), lead...), total)...)
 	rows := tensor.Numel(lead)
 	compute.ParallelFor(rows, rowGrain(total), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
@@ -262,7 +262,7 @@ func (c *Concat) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor
 	rows := tensor.Numel(lead)
 	dx := make([]*tensor.Tensor, len(widths))
 	for i, w := range widths {
-		dx[i] = tensor.New(append(append([]int(nil), lead...), w)...)
+		dx[i] = newOutput(append(append([]int(nil), lead...), w)...)
 	}
 	compute.ParallelFor(rows, rowGrain(total), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {

@@ -43,10 +43,11 @@ func trainStep(t *testing.T, g *Graph, x *tensor.Tensor) (outs []*tensor.Tensor,
 	return outs, grads
 }
 
-// TestGraphRecyclingKeepsResultsExact runs the same training step twice on
-// networks covering the pooled layers: the second step runs on recycled,
-// stale buffers and must give bit-identical outputs and gradients, and the
-// first step's outputs, still held, must not change.
+// TestGraphRecyclingKeepsResultsExact runs the same training step on
+// networks covering the layers that take pooled buffers, first without the
+// pool (zeroed fresh buffers, as tensor.New gives), then three times with
+// it, on poisoned buffers: outputs and gradients must be bit-identical, and
+// the outputs of earlier steps, still held, must not change.
 func TestGraphRecyclingKeepsResultsExact(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -55,24 +56,53 @@ func TestGraphRecyclingKeepsResultsExact(t *testing.T) {
 	}{
 		{"smallCNN", smallCNN(t), randTensor(1, 0, 1, 8, 28, 28, 1)},
 		{"mobileNetV2Block", mobileNetV2Block(t, 16), randTensor(2, -1, 1, 4, 16, 16, 16)},
+		{"mixedLayers", mixedLayers(t), randTensor(3, -1, 1, 4, 16, 16, 8)},
 	} {
-		out1, grads1 := trainStep(t, c.g, c.x)
-		held := out1[0].Clone()
-		for range 2 {
-			out2, grads2 := trainStep(t, c.g, c.x)
-			if !slices.Equal(out2[0].Data, held.Data) {
-				t.Errorf("%s: outputs differ on recycled buffers", c.name)
+		floatBuffers.bypass, indexBuffers.bypass = true, true
+		ref, refGrads := trainStep(t, c.g, c.x)
+		floatBuffers.bypass, indexBuffers.bypass = false, false
+		var held []*tensor.Tensor
+		for step := range 3 {
+			out, grads := trainStep(t, c.g, c.x)
+			held = append(held, out[0])
+			if !slices.Equal(out[0].Data, ref[0].Data) {
+				t.Errorf("%s step %d: outputs differ with pooled buffers", c.name, step)
 			}
-			for i := range grads1 {
-				if !slices.Equal(grads1[i], grads2[i]) {
-					t.Errorf("%s: gradient %d differs on recycled buffers", c.name, i)
+			for i := range refGrads {
+				if !slices.Equal(grads[i], refGrads[i]) {
+					t.Errorf("%s step %d: gradient %d differs with pooled buffers", c.name, step, i)
 				}
 			}
 		}
-		if !slices.Equal(out1[0].Data, held.Data) {
-			t.Errorf("%s: an output the caller held was overwritten by a later step", c.name)
+		for step, h := range held {
+			if !slices.Equal(h.Data, ref[0].Data) {
+				t.Errorf("%s: the output of step %d, still held, was overwritten by a later step", c.name, step)
+			}
 		}
 	}
+}
+
+// mixedLayers is a network of the remaining layers that take pooled
+// buffers, at sizes big enough to be pooled, for [N 16 16 8] inputs.
+func mixedLayers(t *testing.T) *Graph {
+	g := NewGraph()
+	mustDo(t, g.Input("x"))
+	mustDo(t, g.Add("pad", must(NewZeroPadding2D("pad", 1, 1, 1, 1)), "x"))
+	mustDo(t, g.Add("conv", must(NewConv2D("conv", Conv2DConfig{InChannels: 8, Filters: 8, KernelH: 3, KernelW: 3, Seed: 1})), "pad"))
+	mustDo(t, g.Add("leaky", NewLeakyReLU("leaky", 0.1), "conv"))
+	mustDo(t, g.Add("cat", NewConcat("cat"), "leaky", "conv"))
+	mustDo(t, g.Add("avg", must(NewAvgPool2D("avg", Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 1, StrideW: 1, Padding: PadSame()})), "cat"))
+	mustDo(t, g.Add("squeeze", NewGlobalAvgPool("squeeze", false), "cat"))
+	mustDo(t, g.Add("excite", must(NewDense("excite", DenseConfig{In: 16, Out: 16, Seed: 2})), "squeeze"))
+	mustDo(t, g.Add("gate", NewHardSigmoid("gate", HardSigmoidTorch, 0.5), "excite"))
+	mustDo(t, g.Add("scaled", NewMultiply("scaled"), "avg", "gate"))
+	mustDo(t, g.Add("relu6", NewReLU6("relu6"), "scaled"))
+	mustDo(t, g.Add("prod", NewMultiply("prod"), "scaled", "relu6"))
+	mustDo(t, g.Add("swish", NewSwish("swish"), "prod"))
+	mustDo(t, g.Add("softmax", NewSoftmax("softmax"), "swish"))
+	mustDo(t, g.Add("max", NewGlobalMaxPool("max", false), "softmax"))
+	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 16, Out: 10, Seed: 3})), "max"))
+	return g
 }
 
 // TestGraphNeverRecyclesForeignStorage checks that storage a layer from

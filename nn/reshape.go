@@ -130,7 +130,7 @@ func (z *ZeroPadding2D) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]
 	if !needInputGrad {
 		return nil, nil
 	}
-	dx := tensor.New(in...)
+	dx := newOutput(in...)
 	for b := 0; b < n; b++ {
 		for iy := 0; iy < h; iy++ {
 			src := ((b*oh+iy+z.top)*ow + z.left) * c

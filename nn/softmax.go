@@ -34,7 +34,7 @@ func (s *Softmax) Forward(inputs []*tensor.Tensor, training bool) (*tensor.Tenso
 		return nil, fmt.Errorf("%s: input %v has no last axis to normalise", s.name, x.Shape)
 	}
 	c := x.Dim(-1)
-	y := tensor.New(x.Shape...)
+	y := newOutput(x.Shape...)
 	compute.ParallelFor(x.Size()/c, rowGrain(c), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			softmaxRow(x.Data[r*c:(r+1)*c], y.Data[r*c:(r+1)*c])
@@ -78,7 +78,7 @@ func (s *Softmax) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tenso
 		return nil, nil
 	}
 	c := y.Dim(-1)
-	dx := tensor.New(y.Shape...)
+	dx := newOutput(y.Shape...)
 	compute.ParallelFor(y.Size()/c, rowGrain(c), func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			yr, dyr, dxr := y.Data[r*c:(r+1)*c], gradOut.Data[r*c:(r+1)*c], dx.Data[r*c:(r+1)*c]
