@@ -182,7 +182,7 @@ func (c *convCore) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tens
 		}
 		compute.Conv2DBackwardFilter(p, x.Data, gradOut.Data, c.Kernel.EnsureGrad().Data, db)
 	case biasTrainable:
-		addChannelSums(c.Bias.EnsureGrad().Data, gradOut.Data)
+		compute.ChannelSumAdd(c.Bias.EnsureGrad().Data, gradOut.Data)
 	}
 	if !needInputGrad {
 		return nil, nil
@@ -190,20 +190,4 @@ func (c *convCore) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tens
 	dx := newOutput(x.Shape...)
 	compute.Conv2DBackwardData(p, gradOut.Data, c.Kernel.Value.Data, dx.Data)
 	return []*tensor.Tensor{dx}, nil
-}
-
-// addChannelSums adds to acc[c] the sum of data over every position whose
-// last-axis index is c (len(acc) channels).
-func addChannelSums(acc, data []float32) {
-	ch := len(acc)
-	s := make([]float64, ch)
-	for i := 0; i+ch <= len(data); i += ch {
-		row := data[i : i+ch]
-		for c, v := range row {
-			s[c] += float64(v)
-		}
-	}
-	for c := range acc {
-		acc[c] += float32(s[c])
-	}
 }

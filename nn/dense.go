@@ -96,7 +96,7 @@ func (d *Dense) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor.
 		compute.Gemm(true, false, d.in, d.out, rows, 1, x.Data, d.in, gradOut.Data, d.out, 1, d.Kernel.EnsureGrad().Data, d.out)
 	}
 	if d.Bias != nil && d.Bias.Trainable {
-		addChannelSums(d.Bias.EnsureGrad().Data, gradOut.Data)
+		compute.ChannelSumAdd(d.Bias.EnsureGrad().Data, gradOut.Data)
 	}
 	if !needInputGrad {
 		return nil, nil
