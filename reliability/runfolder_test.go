@@ -3,6 +3,7 @@ package reliability
 import (
 	"encoding/csv"
 	"encoding/json"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ type runFolder struct {
 	temps   []string                    // temporary files left by an interrupted save
 	models  map[string]*graftfile.Model // every .graft file, by name
 	metrics []train.EpochLog            // metrics.json, nil when absent
+	others  []string                    // files of a type it does not check
 }
 
 // isTemp reports whether a file name is one graftfile.WriteAtomic writes
@@ -66,8 +68,34 @@ func checkRunFolder(t *testing.T, dir string) runFolder {
 			if err != nil || len(rows) == 0 || rows[0][0] != "phase" {
 				t.Fatalf("%s does not parse as the metrics log (%d rows): %v", name, len(rows), err)
 			}
+		case strings.HasSuffix(name, ".png"):
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s is not a complete PNG: %v", name, err)
+			}
+		case strings.HasSuffix(name, ".json"):
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(b) {
+				t.Fatalf("%s is not complete JSON", name)
+			}
+		case strings.HasSuffix(name, ".html"):
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ToLower(string(b)), "</html>") {
+				t.Fatalf("%s is not a complete HTML page", name)
+			}
 		default:
-			t.Fatalf("unexpected file %s in the run folder", name)
+			rf.others = append(rf.others, name)
 		}
 	}
 	return rf
