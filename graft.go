@@ -142,6 +142,9 @@ func copyByName(dst, src *nn.Graph) error {
 type Head struct {
 	Hidden  []int
 	Dropout float64
+	// Flatten keeps the base's feature map whole (flattened) instead of
+	// averaging it over its positions.
+	Flatten bool
 	// BatchNorm adds a BatchNorm after each hidden layer.
 	BatchNorm bool
 	Seed      uint64
@@ -188,7 +191,13 @@ func (m *Model) WithHead(classes []string, h Head) (*Model, error) {
 		return nil
 	}
 	width := shape[len(shape)-1]
-	if len(shape) == 4 {
+	switch {
+	case len(shape) == 4 && h.Flatten:
+		if err := add("head.flatten", nn.NewFlatten("head.flatten")); err != nil {
+			return nil, err
+		}
+		width = shape[1] * shape[2] * shape[3]
+	case len(shape) == 4:
 		if err := add("head.pool", nn.NewGlobalAvgPool("head.pool", false)); err != nil {
 			return nil, err
 		}
