@@ -165,6 +165,7 @@ func runTrain(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nbest: %s epoch %d, validation accuracy %.1f%% (loss %.4f)\nmodel: %s\n", hist.Best.Phase, hist.Best.Epoch,
 		100*hist.Best.ValAcc, hist.Best.ValLoss, filepath.Join(*out, train.BestFile))
+	writeRunReport(e, fs, *out, valSet, hist)
 	return nil
 }
 
