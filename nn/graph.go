@@ -16,6 +16,15 @@ import (
 // trainable parameter: a frozen prefix is never back-propagated, and its
 // layers keep nothing after Forward. Forward drops each activation as soon
 // as its last consumer has run; layers keep what their Backward needs.
+//
+// The Graph hands the storage of dead intermediate activations and
+// gradients made by nn's own layers back to a buffer pool, from which
+// later layers (and later steps) take their results without zeroing. The
+// tensors it returns (outputs, input gradients) and the tensors it is
+// given (inputs, output gradients) are never reused, nor is anything a
+// layer from another package returns. Such layers must not hold on to the
+// tensors they are given after their Backward or Release, as the Layer
+// contract says.
 type Graph struct {
 	// CheckFinite makes Forward and Backward return an error naming the
 	// first node whose output, input gradient or parameter gradient holds a

@@ -6,7 +6,9 @@
 // Contract shared by every layer: Forward never modifies its inputs and may
 // return one of them (or a view of it) as its output; Backward never modifies
 // gradOut and may return it (or a view of it) as an input gradient. Callers
-// that want to change a result in place must copy it first.
+// that want to change a result in place must copy it first. A layer keeps
+// the tensors it was given only until its Backward or Release: a Graph
+// reuses their storage afterwards.
 package nn
 
 import (
