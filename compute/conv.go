@@ -71,7 +71,7 @@ func Conv2D(p ConvParams, x, w, bias, y []float32) {
 		depthwiseForward(p, x, w, bias, y)
 		return
 	}
-	convForwardGemm(p, x, w, bias, y)
+	convForward(p, x, w, bias, y)
 }
 
 // Conv2DBackwardData overwrites dx with dLoss/dx given dy = dLoss/dy.

@@ -3,6 +3,7 @@ package compute
 import (
 	"fmt"
 	"math"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -68,15 +69,21 @@ func benchConvPasses(b *testing.B, name string, p ConvParams) {
 			alloc()
 			pass.run() // warm the scratch pool
 			best := time.Duration(math.MaxInt64)
+			startCPU := processCPUTime()
 			for b.Loop() {
 				start := time.Now()
 				pass.run()
 				best = min(best, time.Since(start))
 			}
+			cpu := processCPUTime() - startCPU
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			// The fastest single run, which load from other processes
 			// disturbs least; bench/conv/run.sh compares these.
 			b.ReportMetric(float64(best.Nanoseconds())/1e6, "best-ms")
+			// The mean CPU time (user + system, all threads) of a run:
+			// what the pass costs in work, which waiting for a core on a
+			// loaded machine does not inflate.
+			b.ReportMetric(float64(cpu.Nanoseconds())/1e6/float64(b.N), "cpu-ms")
 		})
 	}
 }
@@ -89,4 +96,13 @@ func patternSlice(n int) []float32 {
 		s[i] = float32(i*7919&1023)/512 - 1
 	}
 	return s
+}
+
+// processCPUTime returns the user and system CPU time this process has used.
+func processCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -116,7 +116,7 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 		buf := getScratch(p.KH * p.KW * icg * p.OutC)
 		defer putScratch(buf)
 		flipKernel(p, w, *buf)
-		convForwardGemm(q, dy, *buf, nil, dx)
+		convForward(q, dy, *buf, nil, dx)
 		return
 	}
 	k := p.KH * p.KW * icg

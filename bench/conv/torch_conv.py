@@ -29,13 +29,15 @@ PASSES = ["forward", "backward-data", "backward-filter"]
 
 
 def best_time(fn, reps=10):
+    """Fastest wall-clock run and mean CPU time (all threads) per run."""
     fn()  # warm up: primitive creation, allocation
     best = float("inf")
+    cpu = time.process_time()
     for _ in range(reps):
         t = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t)
-    return best
+    return best, (time.process_time() - cpu) / reps
 
 
 def torch_times(n, hw, cin, cout, k, pad, memory_format):
@@ -63,27 +65,32 @@ def measure(path):
             nchw = torch_times(n, hw, cin, cout, k, pad, torch.contiguous_format)
             nhwc = torch_times(n, hw, cin, cout, k, pad, torch.channels_last)
             for i, pname in enumerate(PASSES):
-                f.write(f"{name} {pname} {nchw[i]} NCHW\n{name} {pname} {nhwc[i]} channels_last\n")
+                f.write(f"{name} {pname} {nchw[i][0]} NCHW {nchw[i][1]}\n"
+                        f"{name} {pname} {nhwc[i][0]} channels_last {nhwc[i][1]}\n")
 
 
 def torch_best(path):
-    """Best seconds and its layout per (shape, pass) over every round."""
-    best = {}
+    """Best seconds and its layout per (shape, pass) over every round, and
+    the least mean CPU seconds per run of any layout and round."""
+    best, cpu = {}, {}
     with open(path) as f:
         for line in f:
-            name, pname, t, layout = line.split()
+            name, pname, t, layout, c = line.split()
             key = (name, pname)
             if key not in best or float(t) < best[key][0]:
                 best[key] = (float(t), layout)
-    return best
+            cpu[key] = min(cpu.get(key, float("inf")), float(c))
+    return best, cpu
 
 
 def graft_times(path):
     """Best single run per (shape, pass) from go test -bench output, in
-    seconds: the best-ms metric, or ns/op where a line has none."""
-    times = {}
+    seconds (the best-ms metric, or ns/op where a line has none), and the
+    least mean CPU seconds per run (the cpu-ms metric) over all rounds."""
+    times, cpu = {}, {}
     pat = re.compile(r"^BenchmarkConv/([^/]+)/([a-z-]+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op")
     best = re.compile(r"([\d.]+) best-ms")
+    cpums = re.compile(r"([\d.]+) cpu-ms")
     with open(path) as f:
         for line in f:
             m = pat.match(line)
@@ -92,25 +99,33 @@ def graft_times(path):
                 b = best.search(line)
                 t = float(b.group(1)) / 1e3 if b else float(m.group(3)) / 1e9
                 times[key] = min(times.get(key, float("inf")), t)
-    return times
+                c = cpums.search(line)
+                if c:
+                    cpu[key] = min(cpu.get(key, float("inf")), float(c.group(1)) / 1e3)
+    return times, cpu
 
 
 def table(go_path, torch_path):
-    graft, best = graft_times(go_path), torch_best(torch_path)
+    (graft, gcpu), (best, tcpu) = graft_times(go_path), torch_best(torch_path)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          "best of NCHW and channels_last per pass")
+          "best of NCHW and channels_last per pass; "
+          "cpu: mean CPU ms per run, all threads")
     print(f"{'shape':16} {'pass':16} {'graft ms':>9} {'torch ms':>9} {'layout':>13} "
-          f"{'graft/torch':>11} {'graft GFLOP/s':>13}")
+          f"{'graft/torch':>11} {'graft GFLOP/s':>13} {'graft cpu':>9} {'torch cpu':>9} {'cpu ratio':>9}")
     for name, n, hw, cin, cout, k, pad in SHAPES:
         flops = 2.0 * n * hw * hw * cout * cin * k * k
         for pname in PASSES:
-            t, layout = best[(name, pname)]
-            g = graft.get((name, pname))
+            key = (name, pname)
+            t, layout = best[key]
+            g = graft.get(key)
             if g is None:
                 print(f"{name:16} {pname:16} {'-':>9} {t*1e3:9.2f} {layout:>13}")
                 continue
-            print(f"{name:16} {pname:16} {g*1e3:9.2f} {t*1e3:9.2f} {layout:>13} "
-                  f"{g/t:11.2f} {flops/g/1e9:13.1f}")
+            line = (f"{name:16} {pname:16} {g*1e3:9.2f} {t*1e3:9.2f} {layout:>13} "
+                    f"{g/t:11.2f} {flops/g/1e9:13.1f}")
+            if key in gcpu:
+                line += f" {gcpu[key]*1e3:9.2f} {tcpu[key]*1e3:9.2f} {gcpu[key]/tcpu[key]:9.2f}"
+            print(line)
 
 
 if __name__ == "__main__":

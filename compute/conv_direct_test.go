@@ -1,0 +1,72 @@
+package compute
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// directCases are shapes convForwardDirect can run: odd widths that leave
+// partial tiles, output channels that leave partial panels, vertical
+// stride and dilation, padding wider than the kernel's reach, kernels
+// taller than the padded input is for some rows.
+var directCases = []ConvParams{
+	convCase(2, 9, 28, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),  // 3x3 same, partial panel
+	convCase(1, 6, 31, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), // partial tiles
+	convCase(2, 11, 16, 3, 8, 5, 5, 2, 1, 2, 2, 2, 2, 1, 1, 1),  // vertical stride 2
+	convCase(1, 12, 20, 4, 7, 3, 3, 1, 1, 2, 2, 1, 1, 2, 1, 1),  // vertical dilation 2
+	convCase(1, 5, 15, 2, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1),   // 1x3
+	convCase(1, 15, 15, 6, 5, 7, 1, 1, 1, 3, 3, 0, 0, 1, 1, 1),  // 7x1
+	convCase(3, 3, 14, 4, 40, 3, 3, 1, 1, 3, 3, 0, 2, 1, 1, 1),  // rows with no tap inside
+	convCase(1, 1, 14, 3, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),   // 1x1 padded
+	convCase(2, 7, 7, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),   // 7x7 map
+}
+
+// TestConvForwardDirect runs convForwardDirect against the reference with
+// every micro-kernel and with bands of one output row and of many.
+func TestConvForwardDirect(t *testing.T) {
+	oldBand := directBandFloats
+	defer func() { directBandFloats = oldBand }()
+	for _, name := range GemmKernelNames() {
+		restore, err := SetGemmKernel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kern := activeGemm.Load()
+		for _, band := range []int{1, 1 << 16} {
+			directBandFloats = band
+			for _, p := range directCases {
+				t.Run(fmt.Sprintf("%s_band%d_%s", name, band, convName(p)), func(t *testing.T) {
+					if err := p.Validate(); err != nil {
+						t.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
+					x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
+					w := randomSlice(rng, p.KH*p.KW*p.InC*p.OutC)
+					bias := randomSlice(rng, p.OutC)
+					yn := p.Batch * p.OutH() * p.OutW() * p.OutC
+					for _, b := range [][]float32{bias, nil} {
+						want, got := make([]float32, yn), filled(yn, float32(math.NaN()))
+						Conv2DReference(p, x, w, b, want)
+						convForwardDirect(kern, p, x, w, b, got)
+						assertClose(t, "y", got, want)
+					}
+				})
+			}
+		}
+		restore()
+	}
+}
+
+func TestKernelRowsInside(t *testing.T) {
+	p := convCase(1, 5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1, 1)
+	for _, c := range []struct{ iy, ky0, ky1 int }{
+		{-1, 1, 3}, {-2, 1, 3}, {-3, 2, 3}, {-5, 3, 3}, {0, 0, 3}, {1, 0, 2}, {4, 0, 1}, {5, 0, 0}, {-4, 2, 3},
+	} {
+		ky0, ky1 := p.kernelRowsInside(c.iy)
+		if ky0 != c.ky0 || ky1 != c.ky1 {
+			t.Errorf("kernelRowsInside(%d) = %d, %d; want %d, %d", c.iy, ky0, ky1, c.ky0, c.ky1)
+		}
+	}
+}
