@@ -22,10 +22,10 @@ type LRFindConfig struct {
 	// Steps is the number of training steps of the sweep (default 100);
 	// the learning rate grows by the same factor at each.
 	Steps int
-	// Smoothing is the weight of the running average of the loss
-	// (default 0.98, bias-corrected as in Adam).
+	// Smoothing is the weight of the running average of the loss that
+	// decides when to stop (default 0.9, bias-corrected as in Adam).
 	Smoothing float64
-	// Diverge stops the sweep once the smoothed loss exceeds this many
+	// Diverge stops the sweep once that running average exceeds this many
 	// times its minimum (default 4).
 	Diverge float64
 	// BatchSize, Optimizer, WeightDecay, BaseLRScale, LabelSmoothing,
@@ -44,7 +44,10 @@ type LRFindConfig struct {
 // LRFindResult is the outcome of a learning-rate sweep.
 type LRFindResult struct {
 	// LRs, Losses and Smoothed hold, for every step taken, the learning
-	// rate, the batch loss and its smoothed value.
+	// rate, the batch loss and the loss smoothed by a centred moving
+	// average (about a twentieth of the sweep wide). A running average
+	// would lag behind the rate by its window; a centred one does not,
+	// so the suggestions are read from it.
 	LRs, Losses, Smoothed []float64
 	// Steepest is the learning rate where the smoothed loss falls fastest
 	// (per log of the rate): the suggestion.
@@ -71,7 +74,7 @@ func (c *LRFindConfig) defaults() error {
 		c.Steps = 100
 	}
 	if c.Smoothing == 0 {
-		c.Smoothing = 0.98
+		c.Smoothing = 0.9
 	}
 	if c.Diverge == 0 {
 		c.Diverge = 4
@@ -180,7 +183,6 @@ func FindLR(ctx context.Context, net *Network, ds data.Dataset, cfg LRFindConfig
 			smooth := avg / (1 - math.Pow(cfg.Smoothing, float64(step+1)))
 			res.LRs = append(res.LRs, lr)
 			res.Losses = append(res.Losses, l)
-			res.Smoothed = append(res.Smoothed, smooth)
 			best = math.Min(best, smooth)
 			step++
 			if step > 1 && smooth > cfg.Diverge*best {
@@ -207,14 +209,29 @@ func FindLR(ctx context.Context, net *Network, ds data.Dataset, cfg LRFindConfig
 	if len(res.LRs) < 3 {
 		return nil, fmt.Errorf("train: lr finder: the loss diverged after %d steps, below %g: lower the minimum rate", len(res.LRs), cfg.MinLR)
 	}
+	res.Smoothed = centredAverage(res.Losses, max(2, cfg.Steps/40))
 	res.suggest()
 	return res, nil
 }
 
+// centredAverage returns the mean of v over a window of h values either
+// side of each (fewer at the ends).
+func centredAverage(v []float64, h int) []float64 {
+	out := make([]float64, len(v))
+	for i := range v {
+		lo, hi := max(0, i-h), min(len(v)-1, i+h)
+		s := 0.0
+		for _, x := range v[lo : hi+1] {
+			s += x
+		}
+		out[i] = s / float64(hi-lo+1)
+	}
+	return out
+}
+
 // suggest sets MinLoss and Steepest from the smoothed curve: the steepest
 // descent is the most negative slope of the smoothed loss against the log
-// of the rate, looked for before the minimum and past the first tenth of
-// the sweep, where the running average is still settling.
+// of the rate, looked for before the minimum.
 func (r *LRFindResult) suggest() {
 	n := len(r.Smoothed)
 	iMin := 0
@@ -224,9 +241,8 @@ func (r *LRFindResult) suggest() {
 		}
 	}
 	r.MinLoss = r.LRs[iMin]
-	start := min(n/10, max(iMin-1, 0))
 	best, iBest := math.Inf(1), -1
-	for i := max(start, 1); i <= iMin && i < n-1; i++ {
+	for i := 1; i <= iMin && i < n-1; i++ {
 		// Central difference per decade, as numpy.gradient does.
 		slope := (r.Smoothed[i+1] - r.Smoothed[i-1]) / (math.Log10(r.LRs[i+1]) - math.Log10(r.LRs[i-1]))
 		if slope < best {
