@@ -258,15 +258,15 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		isOutput[o] = true
 	}
 	uses := make([]int, len(g.nodes))
-	cons := make([][]int, len(g.nodes)) // live consumers of each node
 	for i, n := range g.nodes {
 		if live[i] {
 			for _, j := range n.inputs {
 				uses[j]++
-				cons[j] = append(cons[j], i)
 			}
 		}
 	}
+	// holders are the nn layers that ran and may keep tensors for Backward.
+	var holders []Layer
 	acts := make([]*tensor.Tensor, len(g.nodes))
 	for k, i := range g.inputs {
 		if inputs[k] == nil {
@@ -294,6 +294,17 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		if isOutput[i] || !ownsOutputs(n.layer) {
 			g.spent.protect(y)
 		}
+		if training && nb[i] {
+			if ownsOutputs(n.layer) {
+				holders = append(holders, n.layer)
+			} else {
+				// It may keep its inputs, we cannot tell which, until
+				// its Backward or Release.
+				for _, t := range ins {
+					g.spent.pin(t)
+				}
+			}
+		}
 		if training && !nb[i] {
 			release(n.layer)
 		}
@@ -308,7 +319,7 @@ func (g *Graph) Forward(inputs []*tensor.Tensor, training bool) ([]*tensor.Tenso
 		n.shape = append(n.shape[:0], y.Shape...)
 		for _, j := range n.inputs {
 			if uses[j]--; uses[j] == 0 && !isOutput[j] {
-				g.retire(j, acts, nb, cons)
+				g.retire(j, acts, training, holders)
 				acts[j] = nil
 			}
 		}
@@ -524,32 +535,31 @@ func (s *gradSum) take(i int) (*tensor.Tensor, bool) {
 }
 
 // retire is called when node j's activation has no consumer left in this
-// Forward: its storage goes back to the buffer pool now when nothing uses
-// it any more, at the end of the pass when a layer keeps it for Backward,
-// and never when it may leave the pass or a layer from another package
-// made or keeps it. nb is nil outside training.
-func (g *Graph) retire(j int, acts []*tensor.Tensor, nb []bool, cons [][]int) {
+// Forward. Its storage goes back to the buffer pool now when nothing uses it
+// any more; at the end of the pass when a layer that Backward runs through
+// may keep it (an activation keeps its output, a BatchNorm its input, and
+// so on, possibly through a view); and never when it may leave the pass or
+// a layer from another package made it.
+func (g *Graph) retire(j int, acts []*tensor.Tensor, training bool, holders []Layer) {
 	t, l := acts[j], g.nodes[j].layer
 	if t == nil || l == nil || !ownsOutputs(l) || cap(t.Data) < minPooled {
 		return
 	}
 	for k, a := range acts {
 		if k != j && sharesStorage(a, t) {
-			return // a view of it is still live
+			return // a view of it is still live and retires later
 		}
 	}
-	// The layers that may still keep t: its consumers and the layer that
-	// made it (an activation keeps its output), unless released after
-	// Forward because Backward will not run through them.
-	for _, c := range append(cons[j], j) {
-		if nb == nil || !nb[c] {
-			continue
-		}
-		if cl := g.nodes[c].layer; !ownsOutputs(cl) {
-			return
-		} else if keeps(cl, t) {
+	if training {
+		if g.spent.pinned(t) {
 			g.spent.later(t)
 			return
+		}
+		for _, h := range holders {
+			if keeps(h, t) {
+				g.spent.later(t)
+				return
+			}
 		}
 	}
 	g.spent.recycle(t)

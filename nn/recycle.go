@@ -24,6 +24,9 @@ type recycler struct {
 	deferred []*tensor.Tensor
 	// foreign are the address ranges never to recycle during this pass.
 	foreign []memRange
+	// pins are address ranges that a layer from another package may keep
+	// until the pass ends.
+	pins []memRange
 }
 
 // memRange is the address range of a slice's backing storage.
@@ -83,10 +86,22 @@ func (r *recycler) protect(t *tensor.Tensor) {
 	}
 }
 
+// pin marks t's storage as possibly kept until the pass ends.
+func (r *recycler) pin(t *tensor.Tensor) {
+	if t != nil && cap(t.Data) > 0 {
+		r.pins = append(r.pins, rangeOf(t.Data))
+	}
+}
+
 // isForeign reports whether t overlaps protected storage.
-func (r *recycler) isForeign(t *tensor.Tensor) bool {
+func (r *recycler) isForeign(t *tensor.Tensor) bool { return overlapsAny(r.foreign, t) }
+
+// pinned reports whether t overlaps pinned storage.
+func (r *recycler) pinned(t *tensor.Tensor) bool { return overlapsAny(r.pins, t) }
+
+func overlapsAny(rs []memRange, t *tensor.Tensor) bool {
 	rt := rangeOf(t.Data)
-	for _, f := range r.foreign {
+	for _, f := range rs {
 		if f.overlaps(rt) {
 			return true
 		}
@@ -148,7 +163,7 @@ func (r *recycler) flush() {
 // reset forgets the pass without recycling anything more.
 func (r *recycler) reset() {
 	clear(r.deferred)
-	r.deferred, r.foreign = r.deferred[:0], r.foreign[:0]
+	r.deferred, r.foreign, r.pins = r.deferred[:0], r.foreign[:0], r.pins[:0]
 }
 
 func cmpAddr(a, b uintptr) int {

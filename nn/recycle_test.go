@@ -57,6 +57,8 @@ func TestGraphRecyclingKeepsResultsExact(t *testing.T) {
 		{"smallCNN", smallCNN(t), randTensor(1, 0, 1, 8, 28, 28, 1)},
 		{"mobileNetV2Block", mobileNetV2Block(t, 16), randTensor(2, -1, 1, 4, 16, 16, 16)},
 		{"mixedLayers", mixedLayers(t), randTensor(3, -1, 1, 4, 16, 16, 8)},
+		{"viewOfKept", viewOfKept(t), randTensor(4, -1, 1, 4, 16, 16, 8)},
+		{"foreignKeeper", foreignKeeper(t), randTensor(5, -1, 1, 4, 16, 16, 8)},
 	} {
 		floatBuffers.bypass, indexBuffers.bypass = true, true
 		ref, refGrads := trainStep(t, c.g, c.x)
@@ -102,6 +104,60 @@ func mixedLayers(t *testing.T) *Graph {
 	mustDo(t, g.Add("softmax", NewSoftmax("softmax"), "swish"))
 	mustDo(t, g.Add("max", NewGlobalMaxPool("max", false), "softmax"))
 	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 16, Out: 10, Seed: 3})), "max"))
+	return g
+}
+
+// viewOfKept reaches an activation that its own layer keeps for Backward
+// through a view whose consumer keeps nothing.
+func viewOfKept(t *testing.T) *Graph {
+	g := NewGraph()
+	mustDo(t, g.Input("x"))
+	mustDo(t, g.Add("conv", must(NewConv2D("conv", Conv2DConfig{InChannels: 8, Filters: 8, KernelH: 1, KernelW: 1, Seed: 1})), "x"))
+	mustDo(t, g.Add("relu", NewReLU("relu"), "conv"))
+	mustDo(t, g.Add("view", NewReshape("view", 16, 16, 8), "relu"))
+	mustDo(t, g.Add("cat", NewConcat("cat"), "view", "view"))
+	mustDo(t, g.Add("pool", NewGlobalAvgPool("pool", false), "cat"))
+	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 16, Out: 10, Seed: 2})), "pool"))
+	return g
+}
+
+// square is a layer from "another package" computing x², which keeps its
+// input for Backward.
+type square struct {
+	name string
+	x    *tensor.Tensor
+}
+
+func (s *square) Name() string     { return s.name }
+func (s *square) Params() []*Param { return nil }
+func (s *square) Release()         { s.x = nil }
+func (s *square) Forward(in []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	y := tensor.New(in[0].Shape...)
+	for i, v := range in[0].Data {
+		y.Data[i] = v * v
+	}
+	if training {
+		s.x = in[0]
+	}
+	return y, nil
+}
+func (s *square) Backward(dy *tensor.Tensor, need bool) ([]*tensor.Tensor, error) {
+	dx := tensor.New(dy.Shape...)
+	for i, v := range s.x.Data {
+		dx.Data[i] = 2 * v * dy.Data[i]
+	}
+	s.x = nil
+	return []*tensor.Tensor{dx}, nil
+}
+
+// foreignKeeper feeds an nn activation to a foreign layer that keeps it.
+func foreignKeeper(t *testing.T) *Graph {
+	g := NewGraph()
+	mustDo(t, g.Input("x"))
+	mustDo(t, g.Add("conv", must(NewConv2D("conv", Conv2DConfig{InChannels: 8, Filters: 8, KernelH: 1, KernelW: 1, Seed: 1})), "x"))
+	mustDo(t, g.Add("square", &square{name: "square"}, "conv"))
+	mustDo(t, g.Add("pool", NewGlobalAvgPool("pool", false), "square"))
+	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 8, Out: 10, Seed: 2})), "pool"))
 	return g
 }
 
