@@ -59,6 +59,7 @@ func TestGraphRecyclingKeepsResultsExact(t *testing.T) {
 		{"mixedLayers", mixedLayers(t), randTensor(3, -1, 1, 4, 16, 16, 8)},
 		{"viewOfKept", viewOfKept(t), randTensor(4, -1, 1, 4, 16, 16, 8)},
 		{"foreignKeeper", foreignKeeper(t), randTensor(5, -1, 1, 4, 16, 16, 8)},
+		{"convVariants", convVariants(t), randTensor(6, -1, 1, 4, 17, 17, 8)},
 	} {
 		floatBuffers.bypass, indexBuffers.bypass = true, true
 		ref, refGrads := trainStep(t, c.g, c.x)
@@ -158,6 +159,25 @@ func foreignKeeper(t *testing.T) *Graph {
 	mustDo(t, g.Add("square", &square{name: "square"}, "conv"))
 	mustDo(t, g.Add("pool", NewGlobalAvgPool("pool", false), "square"))
 	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 8, Out: 10, Seed: 2})), "pool"))
+	return g
+}
+
+// convVariants chains grouped, dilated, strided and depthwise
+// convolutions with padding, for [N 17 17 8] inputs.
+func convVariants(t *testing.T) *Graph {
+	g := NewGraph()
+	mustDo(t, g.Input("x"))
+	add := func(name string, c Conv2DConfig, in string) {
+		c.Seed = uint64(len(g.Nodes()))
+		mustDo(t, g.Add(name, must(NewConv2D(name, c)), in))
+	}
+	add("pw", Conv2DConfig{InChannels: 8, Filters: 16, KernelH: 1, KernelW: 1}, "x")
+	add("grouped", Conv2DConfig{InChannels: 16, Filters: 16, KernelH: 3, KernelW: 3, DilationH: 2, DilationW: 2, Groups: 4, Padding: PadSame()}, "pw")
+	add("strided", Conv2DConfig{InChannels: 16, Filters: 32, KernelH: 3, KernelW: 3, StrideH: 2, StrideW: 2, Padding: PadSame()}, "grouped")
+	mustDo(t, g.Add("dw", must(NewDepthwiseConv2D("dw", DepthwiseConv2DConfig{Channels: 32, Multiplier: 2, KernelH: 5, KernelW: 5, StrideH: 2, StrideW: 2, Padding: PadSame(), Seed: 9})), "strided"))
+	add("valid", Conv2DConfig{InChannels: 64, Filters: 64, KernelH: 2, KernelW: 2}, "dw")
+	mustDo(t, g.Add("pool", NewGlobalMaxPool("pool", false), "valid"))
+	mustDo(t, g.Add("head", must(NewDense("head", DenseConfig{In: 64, Out: 10, Seed: 2})), "pool"))
 	return g
 }
 
