@@ -18,17 +18,6 @@ import "sync/atomic"
 // A variable so that tests can shrink it and exercise many bands.
 var directBandFloats = 1 << 16
 
-// useDirect reports whether convForwardDirect can run p and waste few of
-// the micro-kernel's rows at the end of each output row.
-func (p ConvParams) useDirect(kern *gemmKernel) bool {
-	if p.Groups != 1 || p.StrideW != 1 || p.DilationW != 1 || p.isPointwise() {
-		return false
-	}
-	ow := p.OutW()
-	tiles := (ow + kern.mr - 1) / kern.mr
-	return 4*ow >= 3*tiles*kern.mr // at least 75% of the tile rows are used
-}
-
 // convForward computes y = conv(x, w) + bias for a non-depthwise p, directly
 // where it can, else through im2col and Gemm.
 func convForward(p ConvParams, x, w, bias, y []float32) {
@@ -53,7 +42,9 @@ func packDirectKernel(p ConvParams, nr int, w, dst []float32) {
 }
 
 // convForwardDirect computes y = conv(x, w) + bias for a p that passes
-// useDirect, with kern's micro-kernel reading patches in place.
+// useDirect, with kern's micro-kernel reading patches in place. Work is
+// split into bands of output rows of one image, taken by the workers from a
+// shared counter so that a worker the OS delays holds the others up less.
 func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) {
 	mr, nr := kern.mr, kern.nr
 	oh, ow := p.OutH(), p.OutW()
@@ -65,24 +56,27 @@ func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) 
 	wp := *wbuf
 	packDirectKernel(p, nr, w, wp)
 
-	pw := p.InW + p.PadLeft + p.PadRight // padded input row, in pixels
-	rowFloats := pw * c
+	g := p.directGeometry(mr)
+	if p.directWhole(g) {
+		directWhole(kern, p, g, x, wp, bias, y)
+		return
+	}
 	reach := (p.KH-1)*p.DilationH + 1 // input rows one output row reads
 	// Output rows per band: as many as keep the band's input rows within
 	// directBandFloats, at least one.
-	bandRows := max((directBandFloats/rowFloats-reach)/p.StrideH+1, 1)
+	bandRows := max((directBandFloats/(g.stride*c)-reach)/p.StrideH+1, 1)
 	bandRows = min(bandRows, oh)
 	bandsPerImage := (oh + bandRows - 1) / bandRows
 	tasks := p.Batch * bandsPerImage
 	inRows := (bandRows-1)*p.StrideH + reach
+	// Slack past the last row: zero padding, and the whole patch rows that
+	// a partial tile reads past the band's end (their results are dropped).
+	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
 	var next atomic.Int64
 	parallelWorkers(min(Threads(), tasks), func(_, _, _ int) {
-		// mr*c floats of slack: the last partial tile reads whole patch
-		// rows past the band's end (their results are dropped).
-		buf := getScratch(inRows*rowFloats + mr*c)
+		buf := getScratch(inRows*g.stride*c + slack)
 		defer putScratch(buf)
 		band := *buf
-		clear(band[inRows*rowFloats:])
 		tile := getScratch(mr * nr)
 		defer putScratch(tile)
 		for {
@@ -92,71 +86,240 @@ func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) 
 			}
 			n, b := t/bandsPerImage, t%bandsPerImage
 			oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
-			iyLo := oy0*p.StrideH - p.PadTop
-			copyPaddedRows(p, x[n*p.InH*p.InW*c:], iyLo, (oy1-oy0-1)*p.StrideH+reach, band)
-			for oy := oy0; oy < oy1; oy++ {
-				yrow := y[(n*oh+oy)*ow*p.OutC : (n*oh+oy+1)*ow*p.OutC]
-				iy := oy*p.StrideH - p.PadTop
-				directRow(kern, p, iy, band[(iy-iyLo)*rowFloats:], wp, *tile, yrow)
-				if bias != nil {
-					addBiasRows(yrow, bias)
-				}
+			rows := (oy1-oy0-1)*p.StrideH + reach
+			g.copyRows(p, x[n*p.InH*p.InW*c:], oy0*p.StrideH-p.PadTop, rows, band[:rows*g.stride*c+slack])
+			yband := y[(n*oh+oy0)*ow*p.OutC : (n*oh+oy1)*ow*p.OutC]
+			g.band(kern, p, oy0*p.StrideH-p.PadTop, oy1-oy0, 0, panels, band, wp, *tile, yband)
+			if bias != nil {
+				addBiasRows(yband, bias)
 			}
 		}
 	})
 }
 
-// copyPaddedRows copies rows input rows of one image img, from row iy0 on,
-// into band with PadLeft and PadRight zero pixels either side; rows outside
-// the image are left as they are, since directRow never reads them.
-func copyPaddedRows(p ConvParams, img []float32, iy0, rows int, band []float32) {
+// band computes panels [jp0, jp1) of nr output channels for the output
+// rows yband, bandRows of them, whose first one's kernel row 0 reads input
+// row iy0, from band, the input rows copyRows wrote from iy0 on.
+func (g directGeometry) band(kern *gemmKernel, p ConvParams, iy0, bandRows, jp0, jp1 int, band, wp, tile, yband []float32) {
+	if g.grid {
+		directGridBand(kern, p, g, bandRows, jp0, jp1, band, wp, tile, yband)
+	} else {
+		directRowBand(kern, p, g, iy0, bandRows, jp0, jp1, band, wp, tile, yband)
+	}
+}
+
+// directWhole reports whether convForwardDirect should copy the whole
+// padded input first and split the work by output channels: when the
+// kernel is large next to the input (deep layers on small maps), so that
+// bands would each stream all the weights from memory for few pixels.
+func (p ConvParams) directWhole(g directGeometry) bool {
+	in := p.Batch * (p.InH + p.PadTop + p.PadBottom) * g.stride * p.InC
+	return p.StrideH == 1 && in <= 2*p.KH*p.KW*p.InC*p.OutC
+}
+
+// directWhole runs convForwardDirect's product over the whole batch at
+// once: the padded input of every image is copied first, then the workers
+// take (panel of nr output channels, group of images) pairs, panel by
+// panel, so that each panel's weights are read from L2 for the whole batch.
+func directWhole(kern *gemmKernel, p ConvParams, g directGeometry, x, wp, bias, y []float32) {
+	mr, nr := kern.mr, kern.nr
+	oh, ow, c := p.OutH(), p.OutW(), p.InC
+	panels := (p.OutC + nr - 1) / nr
+	rows := p.InH + p.PadTop + p.PadBottom
+	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
+	imgFloats := rows*g.stride*c + slack
+	buf := getScratch(p.Batch * imgFloats)
+	defer putScratch(buf)
+	all := *buf
+	ParallelFor(p.Batch, 1, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			g.copyRows(p, x[n*p.InH*p.InW*c:], -p.PadTop, rows, all[n*imgFloats:(n+1)*imgFloats])
+		}
+	})
+	// Groups of images small enough to balance the workers, large enough
+	// that the panel's weights are reused from L2.
+	const imagesPerTask = 4
+	groups := (p.Batch + imagesPerTask - 1) / imagesPerTask
+	tasks := panels * groups
+	var next atomic.Int64
+	parallelWorkers(min(Threads(), tasks), func(_, _, _ int) {
+		tile := getScratch(mr * nr)
+		defer putScratch(tile)
+		for {
+			t := int(next.Add(1)) - 1
+			if t >= tasks {
+				return
+			}
+			jp, grp := t/groups, t%groups
+			for n := grp * imagesPerTask; n < min((grp+1)*imagesPerTask, p.Batch); n++ {
+				g.band(kern, p, -p.PadTop, oh, jp, jp+1, all[n*imgFloats:(n+1)*imgFloats], wp, *tile,
+					y[n*oh*ow*p.OutC:(n+1)*oh*ow*p.OutC])
+			}
+		}
+	})
+	if bias != nil {
+		ParallelFor(p.Batch*oh*ow, max(elementwiseGrain/p.OutC, 1), func(r0, r1 int) {
+			addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+		})
+	}
+}
+
+// directGeometry is how convForwardDirect lays out a band's input rows and
+// maps output pixels to micro-kernel tiles.
+type directGeometry struct {
+	// grid: output pixels are numbered across the band's rows, stride
+	// pixels to a row, and tiles run across row ends; the columns past
+	// OutW in each row are computed but dropped. Needs StrideH == 1.
+	// Otherwise tiles stay within one output row.
+	grid bool
+	// stride is the pixels from one input row to the next in the band:
+	// InW+PadLeft+PadRight, or in a grid, InW + max(PadLeft, PadRight),
+	// one row's right padding being the next one's left padding.
+	stride int
+}
+
+// directGeometry picks the layout that wastes fewer tile rows.
+func (p ConvParams) directGeometry(mr int) directGeometry {
+	ow := p.OutW()
+	rowSlots := (ow + mr - 1) / mr * mr // tile rows per output row in row mode
+	gridStride := p.InW + max(p.PadLeft, p.PadRight)
+	if p.StrideH == 1 && gridStride < rowSlots {
+		return directGeometry{grid: true, stride: gridStride}
+	}
+	return directGeometry{stride: p.InW + p.PadLeft + p.PadRight}
+}
+
+// useDirect reports whether convForwardDirect can run p and waste few of
+// the micro-kernel's rows.
+func (p ConvParams) useDirect(kern *gemmKernel) bool {
+	if p.Groups != 1 || p.StrideW != 1 || p.DilationW != 1 || p.isPointwise() {
+		return false
+	}
+	g := p.directGeometry(kern.mr)
+	slots := (p.OutW() + kern.mr - 1) / kern.mr * kern.mr
+	if g.grid {
+		slots = g.stride
+	}
+	return 4*p.OutW() >= 3*slots // at least 75% of the tile rows are used
+}
+
+// copyRows copies rows input rows of one image img, from row iy0 on, into
+// band in g's layout, with zero padding columns. In a grid, rows outside the
+// image are zero (tiles span rows that read different kernel rows); in row
+// mode they are left as they are, since directRowBand skips them.
+func (g directGeometry) copyRows(p ConvParams, img []float32, iy0, rows int, band []float32) {
 	c := p.InC
-	rowFloats := (p.InW + p.PadLeft + p.PadRight) * c
+	if !g.grid {
+		rowFloats := g.stride * c
+		for r := 0; r < rows; r++ {
+			iy := iy0 + r
+			if iy < 0 || iy >= p.InH {
+				continue
+			}
+			dst := band[r*rowFloats : (r+1)*rowFloats]
+			clear(dst[:p.PadLeft*c])
+			copy(dst[p.PadLeft*c:], img[iy*p.InW*c:(iy+1)*p.InW*c])
+			clear(dst[(p.PadLeft+p.InW)*c:])
+		}
+		clear(band[rows*rowFloats:])
+		return
+	}
+	// Row r's pixel ix is at (r*stride + PadLeft + ix)*c.
 	for r := 0; r < rows; r++ {
 		iy := iy0 + r
+		dst := band[r*g.stride*c : (r+1)*g.stride*c]
 		if iy < 0 || iy >= p.InH {
+			clear(dst)
 			continue
 		}
-		dst := band[r*rowFloats : (r+1)*rowFloats]
 		clear(dst[:p.PadLeft*c])
 		copy(dst[p.PadLeft*c:], img[iy*p.InW*c:(iy+1)*p.InW*c])
 		clear(dst[(p.PadLeft+p.InW)*c:])
 	}
+	clear(band[rows*g.stride*c:])
 }
 
-// directRow computes one output row yrow from rows, the padded input rows
-// from iy on, iy being the row that kernel row 0 reads (possibly outside
-// the image: kernel rows that read outside are skipped). wp is the kernel as
-// packDirectKernel writes it; tile is mr×nr scratch for partial tiles.
-func directRow(kern *gemmKernel, p ConvParams, iy int, rows, wp, tile, yrow []float32) {
+// directRowBand computes the output rows yband, bands rows of them, in row
+// mode. band holds the padded input rows from iy0 on, iy0 being the row
+// that kernel row 0 of the first output row reads (kernel rows that read
+// outside the image are skipped). wp is the kernel as packDirectKernel
+// writes it; tile is mr×nr scratch for partial tiles.
+//
+// Each panel of nr output channels runs over the whole band before the
+// next, so that its KH*KW*InC×nr weights stay in L2 while they are reused.
+func directRowBand(kern *gemmKernel, p ConvParams, g directGeometry, iy0, bandRows, jp0, jp1 int, band, wp, tile, yband []float32) {
 	mr, nr := kern.mr, kern.nr
 	ow, c := p.OutW(), p.InC
 	k := p.KW * c
-	rowFloats := (p.InW + p.PadLeft + p.PadRight) * c
+	rowFloats := g.stride * c
 	panels := (p.OutC + nr - 1) / nr
-	ky0, ky1 := p.kernelRowsInside(iy)
-	if ky0 >= ky1 {
-		clear(yrow)
-		return
+	for r := 0; r < bandRows; r++ {
+		iy := iy0 + r*p.StrideH
+		if ky0, ky1 := p.kernelRowsInside(iy); ky0 >= ky1 {
+			for i := 0; i < ow; i++ {
+				clear(yband[(r*ow+i)*p.OutC+jp0*nr : (r*ow+i)*p.OutC+min(jp1*nr, p.OutC)])
+			}
+		}
 	}
-	for ox0 := 0; ox0 < ow; ox0 += mr {
-		m := min(mr, ow-ox0)
-		for jp := 0; jp < panels; jp++ {
-			cols := min(nr, p.OutC-jp*nr)
-			dst, ldc := yrow[ox0*p.OutC+jp*nr:], p.OutC
-			full := m == mr && cols == nr
-			if !full {
-				dst, ldc = tile, nr
+	for jp := jp0; jp < jp1; jp++ {
+		cols := min(nr, p.OutC-jp*nr)
+		wpanel := wp[jp*nr*k:]
+		for r := 0; r < bandRows; r++ {
+			iy := iy0 + r*p.StrideH
+			ky0, ky1 := p.kernelRowsInside(iy)
+			rows := band[r*p.StrideH*rowFloats:]
+			yrow := yband[r*ow*p.OutC : (r+1)*ow*p.OutC]
+			for ox0 := 0; ox0 < ow; ox0 += mr {
+				m := min(mr, ow-ox0)
+				dst, ldc := yrow[ox0*p.OutC+jp*nr:], p.OutC
+				full := m == mr && cols == nr
+				if !full {
+					dst, ldc = tile, nr
+				}
+				beta := float32(0)
+				for ky := ky0; ky < ky1; ky++ {
+					a := &rows[ky*p.DilationH*rowFloats+ox0*c]
+					kern.fn(k, a, c, 1, &wpanel[ky*panels*nr*k], nr, &dst[0], ldc, 1, beta)
+					beta = 1
+				}
+				if !full && ky0 < ky1 {
+					for i := 0; i < m; i++ {
+						copy(yrow[(ox0+i)*p.OutC+jp*nr:(ox0+i)*p.OutC+jp*nr+cols], tile[i*nr:i*nr+cols])
+					}
+				}
 			}
-			beta := float32(0)
-			for ky := ky0; ky < ky1; ky++ {
-				a := &rows[ky*p.DilationH*rowFloats+ox0*c]
-				kern.fn(k, a, c, 1, &wp[(ky*panels+jp)*nr*k], nr, &dst[0], ldc, 1, beta)
-				beta = 1
+		}
+	}
+}
+
+// directGridBand computes the output rows yband, bandRows of them, in grid
+// mode: band holds the input rows from the one kernel row 0 of the first
+// output row reads, zero rows standing in for those outside the image.
+// Every tile goes through the scratch tile, whose rows are copied to the
+// output pixels they stand for.
+func directGridBand(kern *gemmKernel, p ConvParams, g directGeometry, bandRows, jp0, jp1 int, band, wp, tile, yband []float32) {
+	mr, nr := kern.mr, kern.nr
+	ow, c := p.OutW(), p.InC
+	k := p.KW * c
+	panels := (p.OutC + nr - 1) / nr
+	end := (bandRows-1)*g.stride + ow // one past the last output pixel
+	for jp := jp0; jp < jp1; jp++ {
+		cols := min(nr, p.OutC-jp*nr)
+		wpanel := wp[jp*nr*k:]
+		for q0 := 0; q0 < end; q0 += mr {
+			for ky := 0; ky < p.KH; ky++ {
+				a := &band[(ky*p.DilationH*g.stride+q0)*c]
+				beta := float32(1)
+				if ky == 0 {
+					beta = 0
+				}
+				kern.fn(k, a, c, 1, &wpanel[ky*panels*nr*k], nr, &tile[0], nr, 1, beta)
 			}
-			if !full {
-				for i := 0; i < m; i++ {
-					copy(yrow[(ox0+i)*p.OutC+jp*nr:(ox0+i)*p.OutC+jp*nr+cols], tile[i*nr:i*nr+cols])
+			for i := 0; i < min(mr, end-q0); i++ {
+				r, ox := (q0+i)/g.stride, (q0+i)%g.stride
+				if ox < ow {
+					o := (r*ow+ox)*p.OutC + jp*nr
+					copy(yband[o:o+cols], tile[i*nr:i*nr+cols])
 				}
 			}
 		}

@@ -34,6 +34,13 @@ func TestConvForwardDirect(t *testing.T) {
 			t.Fatal(err)
 		}
 		kern := activeGemm.Load()
+		modes := map[bool]int{}
+		for _, p := range directCases {
+			modes[p.directGeometry(kern.mr).grid]++
+		}
+		if modes[true] == 0 || modes[false] == 0 {
+			t.Errorf("%s: directCases run %d in grid mode and %d in row mode; want both", name, modes[true], modes[false])
+		}
 		for _, band := range []int{1, 1 << 16} {
 			directBandFloats = band
 			for _, p := range directCases {
