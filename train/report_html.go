@@ -28,11 +28,12 @@ type thumbView struct {
 	Src template.URL
 }
 
-func dataURI(b []byte) template.URL {
+// dataURI embeds an image of the given MIME type in the page.
+func dataURI(mime string, b []byte) template.URL {
 	if b == nil {
 		return ""
 	}
-	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b))
 }
 
 // reportPage renders report.html: everything inline, no external links.
@@ -42,7 +43,7 @@ func reportPage(r ReportInput, pngs map[string][]byte, thumbs []thumbnail) ([]by
 		Images: ev.Confusion.Total(), Classes: len(ev.Confusion.Classes), Epochs: len(r.History),
 		Accuracy: pct(ev.Accuracy()), Top5: pct(ev.Top5), MacroF1: fmt.Sprintf("%.3f", ev.Confusion.MacroF1()),
 		Loss: fmt.Sprintf("%.4f", ev.Loss), Config: r.Config, History: r.History,
-		LossPNG: dataURI(pngs[LossPNG]), AccPNG: dataURI(pngs[AccuracyPNG]), CMPNG: dataURI(pngs[ConfusionPNG]),
+		LossPNG: dataURI("image/png", pngs[LossPNG]), AccPNG: dataURI("image/png", pngs[AccuracyPNG]), CMPNG: dataURI("image/png", pngs[ConfusionPNG]),
 		PerClass: ev.Confusion.PerClass(), Confusion: ev.Confusion}
 	if len(r.History) > 0 {
 		best := r.History[0]
@@ -54,7 +55,7 @@ func reportPage(r ReportInput, pngs map[string][]byte, thumbs []thumbnail) ([]by
 		d.Best = &best
 	}
 	for _, t := range thumbs {
-		d.Worst = append(d.Worst, thumbView{thumbnail: t, Src: dataURI(t.PNG)})
+		d.Worst = append(d.Worst, thumbView{thumbnail: t, Src: dataURI("image/jpeg", t.JPEG)})
 	}
 	var b bytes.Buffer
 	if err := reportTemplate.Execute(&b, d); err != nil {

@@ -55,9 +55,12 @@ func TestWriteReport(t *testing.T) {
 			t.Errorf("report.html contains %q", bad)
 		}
 	}
-	// Three charts and five thumbnails, each an inline PNG.
-	if n := strings.Count(html, `src="data:image/png;base64,`); n != 3+5 {
-		t.Errorf("%d inline images, want 8", n)
+	// Three charts and five thumbnails, inline.
+	if n := strings.Count(html, `src="data:image/png;base64,`); n != 3 {
+		t.Errorf("%d inline PNG charts, want 3", n)
+	}
+	if n := strings.Count(html, `src="data:image/jpeg;base64,`); n != 5 {
+		t.Errorf("%d inline JPEG thumbnails, want 5", n)
 	}
 	if strings.Contains(html, "ZgotmplZ") {
 		t.Error("a data URI was rejected by the template")

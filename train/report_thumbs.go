@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/png"
+	"image/jpeg"
 	"path/filepath"
 
 	"github.com/graft-ml/graft/data"
@@ -15,7 +15,7 @@ const thumbSize = 128
 
 // thumbnail is one badly predicted image for the report.
 type thumbnail struct {
-	PNG          []byte
+	JPEG         []byte
 	Name         string // file name, when the dataset knows it
 	True, Pred   string
 	PTrue, PPred float64
@@ -45,7 +45,7 @@ func samplePath(ds data.Dataset, i int) string {
 }
 
 // worstThumbnails loads the n samples with the lowest probability on their
-// true class and shrinks each to a PNG thumbnail.
+// true class and shrinks each to a JPEG thumbnail.
 func worstThumbnails(ds data.Dataset, ev *Evaluation, n int) ([]thumbnail, error) {
 	classes := ev.Confusion.Classes
 	var out []thumbnail
@@ -58,14 +58,14 @@ func worstThumbnails(ds data.Dataset, ev *Evaluation, n int) ([]thumbnail, error
 			return nil, fmt.Errorf("thumbnail of sample %d: %w", s.Index, err)
 		}
 		var b bytes.Buffer
-		if err := png.Encode(&b, shrink(&img, thumbSize)); err != nil {
+		if err := jpeg.Encode(&b, shrink(&img, thumbSize), &jpeg.Options{Quality: 85}); err != nil {
 			return nil, fmt.Errorf("thumbnail of sample %d: %w", s.Index, err)
 		}
 		name := filepath.Base(samplePath(ds, s.Index))
 		if name == "." {
 			name = fmt.Sprintf("sample %d", s.Index)
 		}
-		out = append(out, thumbnail{PNG: b.Bytes(), Name: name, True: classes[s.Label], Pred: classes[s.Pred],
+		out = append(out, thumbnail{JPEG: b.Bytes(), Name: name, True: classes[s.Label], Pred: classes[s.Pred],
 			PTrue: s.PLabel, PPred: s.PPred})
 	}
 	return out, nil
