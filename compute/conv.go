@@ -86,8 +86,10 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 // Conv2DBackwardFilter adds dLoss/dw to dw and, if dbias is not nil,
 // dLoss/dbias to dbias.
 func Conv2DBackwardFilter(p ConvParams, x, dy, dw, dbias []float32) {
-	if p.isDepthwise() {
+	if kern := activeGemm.Load(); p.isDepthwise() {
 		depthwiseBackwardFilter(p, x, dy, dw)
+	} else if p.useDirectFilter(kern) {
+		convBackwardFilterDirect(kern, p, x, dy, dw)
 	} else {
 		convBackwardFilterGemm(p, x, dy, dw)
 	}

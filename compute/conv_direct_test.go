@@ -77,3 +77,38 @@ func TestKernelRowsInside(t *testing.T) {
 		}
 	}
 }
+
+// TestConvBackwardFilterDirect runs convBackwardFilterDirect against the
+// reference on the directCases it accepts (vertical stride 1), with every
+// micro-kernel and with bands of one output row and of many.
+func TestConvBackwardFilterDirect(t *testing.T) {
+	oldBand := directBandFloats
+	defer func() { directBandFloats = oldBand }()
+	for _, name := range GemmKernelNames() {
+		restore, err := SetGemmKernel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kern := activeGemm.Load()
+		for _, band := range []int{1, 1 << 16} {
+			directBandFloats = band
+			for _, p := range directCases {
+				if p.StrideH != 1 {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s_band%d_%s", name, band, convName(p)), func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
+					x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
+					dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
+					wn := p.KH * p.KW * p.InC * p.OutC
+					start := randomSlice(rng, wn)
+					want, got := append([]float32(nil), start...), append([]float32(nil), start...)
+					Conv2DBackwardFilterReference(p, x, dy, want, nil)
+					convBackwardFilterDirect(kern, p, x, dy, got)
+					assertClose(t, "dw", got, want)
+				})
+			}
+		}
+		restore()
+	}
+}
