@@ -107,10 +107,10 @@ func writeEvaluation(w io.Writer, ev *train.Evaluation) {
 	}
 	fmt.Fprintf(w, "accuracy  %.2f%%  (%d of %d)\ntop-5     %.2f%%\nloss      %.4f\nmacro F1  %.4f\n\n", 100*ev.Accuracy(),
 		right, cm.Total(), 100*ev.Top5, ev.Loss, cm.MacroF1())
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "class\tprecision\trecall\tF1\tsupport\t")
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintf(tw, "class\t%9s\t%6s\t%5s\t%7s\n", "precision", "recall", "F1", "support")
 	for _, c := range cm.PerClass() {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%d\t\n", c.Class, c.Precision, c.Recall, c.F1, c.Support)
+		fmt.Fprintf(tw, "%s\t%9.3f\t%6.3f\t%5.3f\t%7d\n", c.Class, c.Precision, c.Recall, c.F1, c.Support)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nconfusion matrix (rows: true class, columns: predicted class by number)\n")

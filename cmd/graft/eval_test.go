@@ -88,7 +88,7 @@ func TestEvalPrintsMetricsAndWritesReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Three worst images, named by file, plus the confusion matrix.
-	if n := strings.Count(string(page), `src="data:image/png;base64,`); n != 4 {
+	if n := strings.Count(string(page), `src="data:image/`); n != 4 {
 		t.Errorf("%d inline images, want 4", n)
 	}
 	if !strings.Contains(string(page), ".png</span>") {
