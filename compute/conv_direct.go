@@ -28,6 +28,28 @@ func convForward(p ConvParams, x, w, bias, y []float32) {
 	convForwardGemm(p, x, w, bias, y)
 }
 
+// packDirectKernelFlipped writes, for the p of a stride-1 backward-data
+// pass with one group, the kernel of backwardDataAsForward(p) (w flipped
+// in space, input and output channels swapped) packed as packDirectKernel
+// would pack it: one pass, transposing each tap's InC×OutC block with the
+// assembly row packers, instead of flipKernel followed by packing.
+func packDirectKernelFlipped(p ConvParams, nr int, w, dst []float32) {
+	k := p.KW * p.OutC // the flipped kernel's rows per kernel row
+	panels := (p.InC + nr - 1) / nr
+	taps := p.KH * p.KW
+	ParallelFor(taps, 1, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			ky, kx := t/p.KW, t%p.KW // tap of the flipped kernel
+			src := w[((p.KH-1-ky)*p.KW+p.KW-1-kx)*p.InC*p.OutC:]
+			for jp := 0; jp < panels; jp++ {
+				cols := min(nr, p.InC-jp*nr)
+				d := dst[(ky*panels+jp)*nr*k+kx*p.OutC*nr:]
+				packBPanels(true, src, p.OutC, 0, jp*nr, p.OutC, cols, nr, d)
+			}
+		}
+	})
+}
+
 // packDirectKernel writes w as KH blocks of (KW*InC)×OutC, each split into
 // zero-padded panels of nr columns: the B panels convForwardDirect passes
 // to the micro-kernel.
@@ -42,20 +64,24 @@ func packDirectKernel(p ConvParams, nr int, w, dst []float32) {
 }
 
 // convForwardDirect computes y = conv(x, w) + bias for a p that passes
-// useDirect, with kern's micro-kernel reading patches in place. Work is
+// useDirect, with kern's micro-kernel reading patches in place.
+func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) {
+	nr := kern.nr
+	wbuf := getScratch(p.KH * (p.OutC + nr - 1) / nr * nr * p.KW * p.InC)
+	defer putScratch(wbuf)
+	packDirectKernel(p, nr, w, *wbuf)
+	convForwardDirectPacked(kern, p, x, *wbuf, bias, y)
+}
+
+// convForwardDirectPacked is convForwardDirect with the kernel already
+// packed into wp as packDirectKernel writes it. Work is
 // split into bands of output rows of one image, taken by the workers from a
 // shared counter so that a worker the OS delays holds the others up less.
-func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) {
+func convForwardDirectPacked(kern *gemmKernel, p ConvParams, x, wp, bias, y []float32) {
 	mr, nr := kern.mr, kern.nr
 	oh, ow := p.OutH(), p.OutW()
 	c := p.InC
-	k := p.KW * c
 	panels := (p.OutC + nr - 1) / nr
-	wbuf := getScratch(p.KH * panels * nr * k)
-	defer putScratch(wbuf)
-	wp := *wbuf
-	packDirectKernel(p, nr, w, wp)
-
 	g := p.directGeometry(mr)
 	if p.directWhole(g) {
 		directWhole(kern, p, g, x, wp, bias, y)

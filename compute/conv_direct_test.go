@@ -112,3 +112,42 @@ func TestConvBackwardFilterDirect(t *testing.T) {
 		restore()
 	}
 }
+
+// TestConvBackwardDataDirect runs the stride-1 input gradient through
+// packDirectKernelFlipped and convForwardDirectPacked, as
+// convBackwardDataGemm does, against the reference, with every
+// micro-kernel.
+func TestConvBackwardDataDirect(t *testing.T) {
+	for _, name := range GemmKernelNames() {
+		restore, err := SetGemmKernel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kern := activeGemm.Load()
+		ran := 0
+		for _, p := range directCases {
+			q, ok := backwardDataAsForward(p)
+			if !ok {
+				continue
+			}
+			ran++
+			t.Run(fmt.Sprintf("%s_%s", name, convName(p)), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
+				w := randomSlice(rng, p.KH*p.KW*p.InC*p.OutC)
+				dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
+				xn := p.Batch * p.InH * p.InW * p.InC
+				want, got := make([]float32, xn), filled(xn, float32(math.NaN()))
+				Conv2DBackwardDataReference(p, dy, w, want)
+				nr := kern.nr
+				wp := make([]float32, p.KH*(p.InC+nr-1)/nr*nr*p.KW*p.OutC)
+				packDirectKernelFlipped(p, nr, w, wp)
+				convForwardDirectPacked(kern, q, dy, wp, nil, got)
+				assertClose(t, "dx", got, want)
+			})
+		}
+		if ran < 5 {
+			t.Errorf("%s: only %d direct cases have a stride-1 backward-data form", name, ran)
+		}
+		restore()
+	}
+}

@@ -113,6 +113,14 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 		return
 	}
 	if q, ok := backwardDataAsForward(p); ok {
+		if kern := activeGemm.Load(); p.Groups == 1 && q.useDirect(kern) {
+			nr := kern.nr
+			buf := getScratch(p.KH * (p.InC + nr - 1) / nr * nr * p.KW * p.OutC)
+			defer putScratch(buf)
+			packDirectKernelFlipped(p, nr, w, *buf)
+			convForwardDirectPacked(kern, q, dy, *buf, nil, dx)
+			return
+		}
 		buf := getScratch(p.KH * p.KW * icg * p.OutC)
 		defer putScratch(buf)
 		flipKernel(p, w, *buf)
