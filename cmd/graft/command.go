@@ -46,7 +46,7 @@ var commands = map[string]*command{}
 
 // commandOrder is the order `graft --help` lists the subcommands in;
 // others follow alphabetically.
-var commandOrder = []string{"models", "inspect", "predict", "train", "eval", "lrfind", "demo"}
+var commandOrder = []string{"models", "inspect", "predict", "train", "eval", "lr-find", "demo"}
 
 // register adds a subcommand; it panics on a duplicate name, a programming
 // error found by any test run.

@@ -176,6 +176,9 @@ func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("graftfile: writing %s: %w", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("graftfile: writing %s: %w", path, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("graftfile: writing %s: %w", path, err)
 	}

@@ -190,3 +190,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestSavedFilesAreWorldReadable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.graft")
+	if err := Save(path, testModel(t)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o644 {
+		t.Fatalf("mode %v, want 0644", st.Mode().Perm())
+	}
+}
