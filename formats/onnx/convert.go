@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/graft-ml/graft/nn"
@@ -23,8 +22,9 @@ type Network struct {
 
 // Supported lists the ONNX operators the converter handles.
 var Supported = []string{"Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
-	"HardSwish", "Mul", "Add", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Flatten",
-	"Reshape", "Pad", "Dropout", "Softmax", "Identity", "Constant"}
+	"HardSwish", "Mul", "Add", "Sub", "Div", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul",
+	"Flatten", "Reshape", "Pad", "Dropout", "Softmax", "Identity", "Constant", "Shape",
+	"and, on constants only: ConstantOfShape, Gather, Slice, Squeeze, Unsqueeze, Transpose, Cast, Neg"}
 
 // Load reads an ONNX file and converts it to a Graft graph.
 func Load(file string) (*Network, error) {
@@ -42,10 +42,13 @@ func Load(file string) (*Network, error) {
 
 // value is what the converter knows about one ONNX tensor name.
 type value struct {
-	node  string // Graft node producing it
-	rank  int    // rank in ONNX's terms (4 for NCHW images)
+	node  string  // Graft node producing it
+	shape []int64 // static shape in ONNX's terms (NCHW for images), -1 where unknown
 	konst *constant
 }
+
+// rank is the tensor's rank in ONNX's terms (4 for NCHW images).
+func (v *value) rank() int { return len(v.shape) }
 
 type converter struct {
 	g      *nn.Graph
@@ -83,7 +86,7 @@ func Convert(m *Model) (*Network, error) {
 		if err := c.g.Input(name); err != nil {
 			return nil, err
 		}
-		c.vals[in.Name] = &value{node: name, rank: len(in.Dims)}
+		c.vals[in.Name] = &value{node: name, shape: append([]int64(nil), in.Dims...)}
 		net.InputName, net.InputDims = in.Name, in.Dims
 	}
 	if net.InputName == "" {
@@ -142,7 +145,7 @@ func (c *converter) constOf(name string) (*constant, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		c.vals[name] = &value{konst: &k, rank: len(k.dims)}
+		c.vals[name] = &value{konst: &k, shape: k.dims}
 		return &k, true, nil
 	}
 	return nil, false, nil
@@ -200,8 +203,8 @@ func (c *converter) input(n *Node, i int) (*value, error) {
 	return v, nil
 }
 
-// add appends a layer node for n's first output.
-func (c *converter) add(n *Node, layer nn.Layer, rank int, inputs ...*value) error {
+// add appends a layer node for n's first output, whose static shape is shape.
+func (c *converter) add(n *Node, layer nn.Layer, shape []int64, inputs ...*value) error {
 	var names []string
 	for _, v := range inputs {
 		names = append(names, v.node)
@@ -209,7 +212,7 @@ func (c *converter) add(n *Node, layer nn.Layer, rank int, inputs ...*value) err
 	if err := c.g.Add(layer.Name(), layer, names...); err != nil {
 		return err
 	}
-	c.vals[n.Outputs[0]] = &value{node: layer.Name(), rank: rank}
+	c.vals[n.Outputs[0]] = &value{node: layer.Name(), shape: shape}
 	return nil
 }
 
@@ -281,7 +284,7 @@ func (c *converter) convert(n *Node) error {
 			if err != nil {
 				return err
 			}
-			c.vals[n.Outputs[0]] = &value{konst: &k, rank: len(k.dims)}
+			c.vals[n.Outputs[0]] = &value{konst: &k, shape: k.dims}
 			return nil
 		}
 	}
@@ -316,13 +319,24 @@ func (c *converter) convert(n *Node) error {
 		}
 		axis := intAttr(n, "axis", map[bool]int64{true: -1, false: 1}[c.opset >= 13])
 		if axis < 0 {
-			axis += int64(v.rank)
+			axis += int64(v.rank())
 		}
-		if v.rank != 2 || axis != 1 {
-			return fmt.Errorf("softmax over axis %d of a rank-%d tensor: only the class axis of [N, classes] is supported", axis, v.rank)
+		if v.rank() != 2 || axis != 1 {
+			return fmt.Errorf("softmax over axis %d of a rank-%d tensor: only the class axis of [N, classes] is supported", axis, v.rank())
 		}
-		return c.add(n, nn.NewSoftmax(c.layerName(n)), v.rank, v)
-	case "Add", "Mul":
+		return c.add(n, nn.NewSoftmax(c.layerName(n)), v.shape, v)
+	case "Shape":
+		v, err := c.input(n, 0)
+		if err != nil {
+			return err
+		}
+		k, err := shapeConstant(n, v.shape)
+		if err != nil {
+			return err
+		}
+		c.vals[n.Outputs[0]] = &value{konst: &k, shape: k.dims}
+		return nil
+	case "Add", "Mul", "Sub", "Div":
 		return c.binary(n)
 	case "Concat":
 		return c.concat(n)
@@ -333,10 +347,10 @@ func (c *converter) convert(n *Node) error {
 		if err != nil {
 			return err
 		}
-		if v.rank != 4 {
-			return fmt.Errorf("GlobalAveragePool of a rank-%d tensor", v.rank)
+		if v.rank() != 4 {
+			return fmt.Errorf("GlobalAveragePool of a rank-%d tensor", v.rank())
 		}
-		return c.add(n, nn.NewGlobalAvgPool(c.layerName(n), true), 4, v)
+		return c.add(n, nn.NewGlobalAvgPool(c.layerName(n), true), []int64{v.shape[0], v.shape[1], 1, 1}, v)
 	case "Flatten":
 		v, err := c.input(n, 0)
 		if err != nil {
@@ -363,40 +377,18 @@ func (c *converter) unary(n *Node, layer nn.Layer) error {
 	if err != nil {
 		return err
 	}
-	return c.add(n, layer, v.rank, v)
+	return c.add(n, layer, v.shape, v)
 }
 
 func (c *converter) flatten(n *Node, v *value) error {
-	switch v.rank {
+	switch v.rank() {
 	case 2:
 		c.vals[n.Outputs[0]] = v
 		return nil
 	case 4:
-		return c.add(n, &flattenCHW{name: c.layerName(n)}, 2, v)
+		return c.add(n, &flattenCHW{name: c.layerName(n)}, []int64{v.shape[0], product(v.shape[1:])}, v)
 	}
-	return fmt.Errorf("flattening a rank-%d tensor is not supported", v.rank)
-}
-
-func (c *converter) reshape(n *Node) error {
-	v, err := c.input(n, 0)
-	if err != nil {
-		return err
-	}
-	k, ok, err := c.constOf(n.Inputs[1])
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("the target shape must be a constant")
-	}
-	shape := k.ints()
-	// [N, -1], [0, -1] and [N, C*H*W] all flatten an image batch.
-	if len(shape) == 2 && (v.rank == 4 || v.rank == 2) {
-		if shape[1] == -1 || shape[0] == -1 || shape[0] == 0 || shape[0] > 0 {
-			return c.flatten(n, v)
-		}
-	}
-	return fmt.Errorf("reshape of a rank-%d tensor to %v is not supported (only flattening to [N, features])", v.rank, shape)
+	return fmt.Errorf("flattening a rank-%d tensor is not supported", v.rank())
 }
 
 func (c *converter) conv(n *Node) error {
@@ -408,8 +400,8 @@ func (c *converter) conv(n *Node) error {
 	if err != nil {
 		return err
 	}
-	if w == nil || w.Rank() != 4 {
-		return fmt.Errorf("only 2-D convolutions are supported")
+	if w == nil || w.Rank() != 4 || x.rank() != 4 {
+		return fmt.Errorf("only 2-D convolutions of NCHW images are supported")
 	}
 	b, err := c.weight(n, 2)
 	if err != nil {
@@ -424,6 +416,9 @@ func (c *converter) conv(n *Node) error {
 	dil := intsAttr(n, "dilations", []int64{1, 1})
 	if len(strides) != 2 || len(dil) != 2 || group < 1 || outC%group != 0 {
 		return fmt.Errorf("strides %v, dilations %v, group %d", strides, dil, group)
+	}
+	if ch := x.shape[1]; ch >= 0 && ch != int64(icg*group) {
+		return fmt.Errorf("input has %d channels, weight %v with %d groups expects %d", ch, w.Shape, group, icg*group)
 	}
 	pad, err := padding(n, kh, kw)
 	if err != nil {
@@ -453,7 +448,7 @@ func (c *converter) conv(n *Node) error {
 		}
 		copy(layer.Bias.Value.Data, b.Data)
 	}
-	return c.add(n, layer, 4, x)
+	return c.add(n, layer, c.windowShape(n, x, int64(outC), kh, kw, int(dil[0]), int(dil[1]), false), x)
 }
 
 // padding reads pads/auto_pad for a 2-D window operator.
@@ -508,57 +503,7 @@ func (c *converter) batchNorm(n *Node) error {
 	copy(bn.Beta.Value.Data, ts[1].Data)
 	copy(bn.MovingMean.Value.Data, ts[2].Data)
 	copy(bn.MovingVariance.Value.Data, ts[3].Data)
-	return c.add(n, bn, x.rank, x)
-}
-
-func (c *converter) clip(n *Node) error {
-	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
-	if c.opset < 11 {
-		lo, hi = floatAttr(n, "min", lo), floatAttr(n, "max", hi)
-	} else {
-		for i, dst := range []*float32{&lo, &hi} {
-			if i+1 < len(n.Inputs) && n.Inputs[i+1] != "" {
-				k, ok, err := c.constOf(n.Inputs[i+1])
-				if err != nil {
-					return err
-				}
-				if !ok || len(k.vals) != 1 {
-					return fmt.Errorf("clip bounds must be scalar constants")
-				}
-				*dst = float32(k.vals[0])
-			}
-		}
-	}
-	switch {
-	case lo == 0 && hi == 6:
-		return c.unary(n, nn.NewReLU6(c.layerName(n)))
-	case lo == 0 && math.IsInf(float64(hi), 1):
-		return c.unary(n, nn.NewReLU(c.layerName(n)))
-	}
-	return fmt.Errorf("clip to [%g, %g]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported", lo, hi)
-}
-
-func (c *converter) binary(n *Node) error {
-	if len(n.Inputs) != 2 {
-		return fmt.Errorf("want 2 inputs, have %d", len(n.Inputs))
-	}
-	a, err := c.input(n, 0)
-	if err != nil {
-		return err
-	}
-	b, err := c.input(n, 1)
-	if err != nil {
-		return err
-	}
-	rank := max(a.rank, b.rank)
-	if n.OpType == "Add" {
-		return c.add(n, nn.NewAdd(c.layerName(n)), rank, a, b)
-	}
-	// Multiply broadcasts its second input ([N,1,1,C] gates) over the first.
-	if b.rank == 4 && a.rank == 4 {
-		return c.add(n, nn.NewMultiply(c.layerName(n)), rank, a, b)
-	}
-	return fmt.Errorf("Mul of rank-%d and rank-%d tensors is not supported", a.rank, b.rank)
+	return c.add(n, bn, x.shape, x)
 }
 
 func (c *converter) concat(n *Node) error {
@@ -573,7 +518,7 @@ func (c *converter) concat(n *Node) error {
 	if len(ins) == 0 {
 		return fmt.Errorf("no inputs")
 	}
-	rank := ins[0].rank
+	rank := ins[0].rank()
 	axis := intAttr(n, "axis", 1)
 	if axis < 0 {
 		axis += int64(rank)
@@ -581,7 +526,18 @@ func (c *converter) concat(n *Node) error {
 	if axis != 1 || (rank != 4 && rank != 2) {
 		return fmt.Errorf("concatenation along axis %d of rank-%d tensors: only the channel axis is supported", axis, rank)
 	}
-	return c.add(n, nn.NewConcat(c.layerName(n)), rank, ins...)
+	shape := append([]int64(nil), ins[0].shape...)
+	for _, v := range ins[1:] {
+		if v.rank() != rank {
+			return fmt.Errorf("concatenation of rank-%d and rank-%d tensors", rank, v.rank())
+		}
+		if shape[1] >= 0 && v.shape[1] >= 0 {
+			shape[1] += v.shape[1]
+		} else {
+			shape[1] = -1
+		}
+	}
+	return c.add(n, nn.NewConcat(c.layerName(n)), shape, ins...)
 }
 
 func (c *converter) pool(n *Node) error {
@@ -618,7 +574,10 @@ func (c *converter) pool(n *Node) error {
 	if err != nil {
 		return err
 	}
-	return c.add(n, layer, 4, x)
+	if x.rank() != 4 {
+		return fmt.Errorf("pooling a rank-%d tensor: only NCHW images are supported", x.rank())
+	}
+	return c.add(n, layer, c.windowShape(n, x, x.shape[1], int(ks[0]), int(ks[1]), 1, 1, cfg.CeilMode), x)
 }
 
 func (c *converter) gemm(n *Node) error {
@@ -654,7 +613,7 @@ func (c *converter) matmul(n *Node) error {
 	if err != nil {
 		return err
 	}
-	if w == nil || w.Rank() != 2 || x.rank != 2 {
+	if w == nil || w.Rank() != 2 || x.rank() != 2 {
 		return fmt.Errorf("only [N, in] x constant [in, out] products are supported")
 	}
 	return c.dense(n, x, w, nil, false, 1, 1)
@@ -666,8 +625,11 @@ func (c *converter) dense(n *Node, x *value, w, b *tensor.Tensor, transB bool, a
 	if transB {
 		in, out = out, in
 	}
-	if x.rank != 2 {
-		return fmt.Errorf("input must be [N, features], is rank %d", x.rank)
+	if x.rank() != 2 {
+		return fmt.Errorf("input must be [N, features], is rank %d", x.rank())
+	}
+	if x.shape[1] >= 0 && x.shape[1] != int64(in) {
+		return fmt.Errorf("input has %d features, the weight expects %d", x.shape[1], in)
 	}
 	layer, err := nn.NewDense(c.layerName(n), nn.DenseConfig{In: in, Out: out, NoBias: b == nil, Init: nn.InitZeros})
 	if err != nil {
@@ -697,7 +659,7 @@ func (c *converter) dense(n *Node, x *value, w, b *tensor.Tensor, transB bool, a
 			return fmt.Errorf("bias of %d values for %d outputs", b.Size(), out)
 		}
 	}
-	return c.add(n, layer, 2, x)
+	return c.add(n, layer, []int64{x.shape[0], int64(out)}, x)
 }
 
 func (c *converter) pad(n *Node) error {
@@ -736,8 +698,8 @@ func (c *converter) pad(n *Node) error {
 	if value != 0 {
 		return fmt.Errorf("padding with %g: only zero padding is supported", value)
 	}
-	if x.rank != 4 || len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
-		return fmt.Errorf("pads %v on a rank-%d tensor: only spatial padding of NCHW images is supported", pads, x.rank)
+	if x.rank() != 4 || len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
+		return fmt.Errorf("pads %v on a rank-%d tensor: only spatial padding of NCHW images is supported", pads, x.rank())
 	}
 	for _, p := range pads {
 		if p < 0 || p > 1<<16 {
@@ -748,5 +710,11 @@ func (c *converter) pad(n *Node) error {
 	if err != nil {
 		return err
 	}
-	return c.add(n, layer, 4, x)
+	shape := append([]int64(nil), x.shape...)
+	for i, d := range shape[2:] {
+		if d >= 0 {
+			shape[2+i] = d + pads[2+i] + pads[6+i]
+		}
+	}
+	return c.add(n, layer, shape, x)
 }

@@ -11,9 +11,26 @@ import (
 // operators the network actually runs see plain constant attributes.
 
 // constant is a small folded tensor: row-major values and their dimensions.
+// A value of a shape that is not known statically (a symbolic batch size
+// read by Shape) is NaN, which the shape operators carry along and Reshape
+// understands; operators that need concrete numbers reject it.
 type constant struct {
-	dims []int64
-	vals []float64
+	dims    []int64
+	vals    []float64
+	integer bool // ONNX integer type: Div truncates, Cast to float clears it
+}
+
+// unknownDim marks a dimension Shape could not know.
+var unknownDim = math.NaN()
+
+// concrete reports an error if c holds an unknown value.
+func (c constant) concrete(what string) error {
+	for _, v := range c.vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s %v depends on a dimension that is not known statically", what, c.vals)
+		}
+	}
+	return nil
 }
 
 func (c constant) numel() int64 {
@@ -33,7 +50,7 @@ func constFromProto(t *TensorProto) (constant, error) {
 		if err != nil {
 			return constant{}, err
 		}
-		c := constant{dims: append([]int64(nil), t.Dims...), vals: make([]float64, len(v))}
+		c := constant{dims: append([]int64(nil), t.Dims...), vals: make([]float64, len(v)), integer: true}
 		for i, x := range v {
 			c.vals[i] = float64(x)
 		}
@@ -46,11 +63,19 @@ func constFromProto(t *TensorProto) (constant, error) {
 	if err != nil {
 		return constant{}, err
 	}
-	c := constant{dims: append([]int64(nil), t.Dims...), vals: make([]float64, len(f.Data))}
+	c := constant{dims: append([]int64(nil), t.Dims...), vals: make([]float64, len(f.Data)), integer: isIntegerType(t.DataType)}
 	for i, x := range f.Data {
 		c.vals[i] = float64(x)
 	}
 	return c, nil
+}
+
+func isIntegerType(dt int64) bool {
+	switch dt {
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64, TypeUint8, TypeUint16, TypeUint32, TypeUint64, TypeBool:
+		return true
+	}
+	return false
 }
 
 func (c constant) ints() []int64 {
@@ -72,10 +97,27 @@ func (c constant) ints() []int64 {
 var foldable = map[string]bool{
 	"Constant": true, "ConstantOfShape": true, "Concat": true, "Reshape": true, "Slice": true,
 	"Transpose": true, "Cast": true, "Unsqueeze": true, "Squeeze": true, "Gather": true, "Identity": true,
+	"Add": true, "Sub": true, "Mul": true, "Div": true, "Neg": true, "Shape": true,
+}
+
+// indexInputs lists, for the folded operators that need concrete numbers,
+// which inputs must not hold unknown dimensions.
+var indexInputs = map[string][]int{
+	"ConstantOfShape": {0}, "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Gather": {1},
 }
 
 // fold evaluates node n over constant inputs.
 func fold(n *Node, in []constant) (constant, error) {
+	for _, i := range indexInputs[n.OpType] {
+		if i < len(in) {
+			if err := in[i].concrete(fmt.Sprintf("%s input %d", n.OpType, i)); err != nil {
+				return constant{}, err
+			}
+		}
+	}
+	if want := minFoldInputs[n.OpType]; len(in) < want {
+		return constant{}, fmt.Errorf("%s needs %d inputs, has %d", n.OpType, want, len(in))
+	}
 	switch n.OpType {
 	case "Constant":
 		for _, a := range n.Attrs {
@@ -104,8 +146,18 @@ func fold(n *Node, in []constant) (constant, error) {
 			}
 		}
 		return constant{}, fmt.Errorf("Constant with no supported value attribute")
-	case "Identity", "Cast":
+	case "Identity":
 		return in[0], nil
+	case "Cast":
+		return foldCast(n, in[0])
+	case "Add", "Sub", "Mul", "Div":
+		return foldArith(n.OpType, in[0], in[1])
+	case "Neg":
+		c := constant{dims: in[0].dims, integer: in[0].integer, vals: make([]float64, len(in[0].vals))}
+		for i, v := range in[0].vals {
+			c.vals[i] = -v
+		}
+		return c, nil
 	case "ConstantOfShape":
 		c := constant{dims: in[0].ints()}
 		count := int64(1)
@@ -125,6 +177,7 @@ func fold(n *Node, in []constant) (constant, error) {
 				return constant{}, fmt.Errorf("ConstantOfShape value: %v", err)
 			}
 			v = t.vals[0]
+			c.integer = t.integer
 		}
 		c.vals = make([]float64, count)
 		for i := range c.vals {
@@ -146,6 +199,7 @@ func fold(n *Node, in []constant) (constant, error) {
 			c.vals = append(c.vals, x.vals...)
 		}
 		c.dims = []int64{int64(len(c.vals))}
+		c.integer = in[0].integer
 		return c, nil
 	case "Reshape":
 		shape := in[1].ints()
@@ -176,23 +230,26 @@ func fold(n *Node, in []constant) (constant, error) {
 		if known != total {
 			return constant{}, fmt.Errorf("Reshape of %v to %v", in[0].dims, shape)
 		}
-		return constant{dims: out, vals: in[0].vals}, nil
+		return constant{dims: out, vals: in[0].vals, integer: in[0].integer}, nil
 	case "Unsqueeze", "Squeeze":
 		// Only the 1-D/scalar shape bookkeeping exporters emit.
 		c := in[0]
 		if n.OpType == "Unsqueeze" && len(c.dims) == 0 {
-			return constant{dims: []int64{1}, vals: c.vals}, nil
+			return constant{dims: []int64{1}, vals: c.vals, integer: c.integer}, nil
 		}
 		if n.OpType == "Squeeze" && len(c.vals) == 1 {
-			return constant{vals: c.vals}, nil
+			return constant{vals: c.vals, integer: c.integer}, nil
 		}
 		return c, nil
 	case "Gather":
 		if len(in[0].dims) != 1 {
 			return constant{}, fmt.Errorf("Gather folding supports 1-D data only")
 		}
+		if a := attr(n, "axis"); a != nil && a.I != 0 && a.I != -1 {
+			return constant{}, fmt.Errorf("Gather folding supports axis 0 only, not %d", a.I)
+		}
 		idx := in[1].ints()
-		c := constant{dims: in[1].dims}
+		c := constant{dims: in[1].dims, integer: in[0].integer}
 		for _, i := range idx {
 			if i < 0 {
 				i += int64(len(in[0].vals))
@@ -205,6 +262,8 @@ func fold(n *Node, in []constant) (constant, error) {
 		return c, nil
 	case "Slice":
 		return foldSlice(in)
+	case "Shape":
+		return shapeConstant(n, in[0].dims)
 	case "Transpose":
 		return foldTranspose(n, in[0])
 	}
@@ -265,7 +324,7 @@ func foldSlice(in []constant) (constant, error) {
 		}
 		lo[ax], step[ax] = s, st
 	}
-	out := constant{dims: cnt}
+	out := constant{dims: cnt, integer: data.integer}
 	total := out.numel()
 	idx := make([]int64, rank)
 	strides := make([]int64, rank)
@@ -318,7 +377,7 @@ func foldTranspose(n *Node, c constant) (constant, error) {
 		strides[i] = acc
 		acc *= c.dims[i]
 	}
-	out := constant{dims: dims, vals: make([]float64, 0, len(c.vals))}
+	out := constant{dims: dims, vals: make([]float64, 0, len(c.vals)), integer: c.integer}
 	idx := make([]int64, rank)
 	total := out.numel()
 	for j := int64(0); j < total; j++ {
