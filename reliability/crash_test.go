@@ -61,7 +61,8 @@ func killAfter(t *testing.T, d time.Duration, args []string) (killed bool, stdou
 // run folder must be complete (models load with their checksums, the
 // metrics parse) and the checkpoint's history must match the uninterrupted
 // run's; the resumed run must finish with every epoch logged once and
-// weights bit-identical to the uninterrupted run's.
+// losses and weights equal to the uninterrupted run's (to rounding: see
+// near).
 func TestKilledTrainingResumes(t *testing.T) {
 	dataDir := writeDataset(t, 3, 20)
 	base := writeBase(t, 16)
