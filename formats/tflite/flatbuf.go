@@ -167,16 +167,6 @@ func (t table) i8(i int, def int8) (int8, error) {
 	return int8(v), err
 }
 
-// boolean reads a bool field, or def when absent.
-func (t table) boolean(i int, def bool) (bool, error) {
-	d := uint8(0)
-	if def {
-		d = 1
-	}
-	v, err := t.u8(i, d)
-	return v != 0, err
-}
-
 // i32 reads an int32 field, or def when absent.
 func (t table) i32(i int, def int32) (int32, error) {
 	p, ok, err := t.field(i, 4)

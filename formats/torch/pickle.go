@@ -67,7 +67,6 @@ type tensorRef struct {
 // global; BUILD may fill its state.
 type reduceCall struct {
 	fn    pickleGlobal
-	args  pickleTuple
 	state any
 }
 
