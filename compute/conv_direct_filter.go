@@ -1,6 +1,5 @@
 package compute
 
-import "sync/atomic"
 
 // The kernel gradient without im2col, for the shapes whose forward pass
 // runs in convForwardDirect's grid layout. With the band's input rows laid
@@ -27,8 +26,8 @@ func (p ConvParams) useDirectFilter(kern *gemmKernel) bool {
 }
 
 // convBackwardFilterDirect adds the kernel gradient of p to dw. Workers
-// take bands of output rows from a shared counter and sum into private
-// gradients, added into dw at the end.
+// take fixed shares of the bands of output rows and sum into private
+// gradients, added into dw at the end in worker order (deterministic).
 func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float32) {
 	mr, nr := kern.mr, kern.nr
 	oh, ow, c := p.OutH(), p.OutW(), p.InC
@@ -43,7 +42,6 @@ func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float3
 	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
 	workers := min(Threads(), tasks)
 	partials := make([]*[]float32, workers)
-	var next atomic.Int64
 	parallelWorkers(workers, func(wk, _, _ int) {
 		partials[wk] = getScratch(size)
 		acc := *partials[wk]
@@ -59,11 +57,9 @@ func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float3
 		clear(dyg)
 		tile := getScratch(mr * nr)
 		defer putScratch(tile)
-		for {
-			t := int(next.Add(1)) - 1
-			if t >= tasks {
-				return
-			}
+		// A fixed share of the bands per worker, so that each partial sum,
+		// and so the gradient, does not depend on thread timing.
+		for t := wk * tasks / workers; t < (wk+1)*tasks/workers; t++ {
 			n, b := t/bandsPerImage, t%bandsPerImage
 			oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
 			rows := oy1 - oy0 - 1 + reach
