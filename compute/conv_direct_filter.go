@@ -1,6 +1,5 @@
 package compute
 
-
 // The kernel gradient without im2col, for the shapes whose forward pass
 // runs in convForwardDirect's grid layout. With the band's input rows laid
 // out as a grid (one row's right padding being the next one's left) and dy
