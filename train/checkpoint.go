@@ -114,6 +114,15 @@ func (r *run) saveInterrupted() {
 	}
 }
 
+// removeStaleTemps deletes the temporary files a killed run can leave in
+// the output folder (WriteAtomic's ".name.tmp-*"): never read, but clutter.
+func removeStaleTemps(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
 // restore continues a run from OutDir/last.graft, if there is one.
 func (r *run) restore() error {
 	path := filepath.Join(r.cfg.OutDir, LastFile)

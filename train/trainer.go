@@ -170,6 +170,9 @@ func Fit(ctx context.Context, net *Network, trainDS, valDS data.Dataset, cfg Con
 	}
 	r := &run{cfg: cfg, net: net, trainDS: trainDS, valDS: valDS, loss: loss, opt: opt, hist: &History{}}
 	r.hist.Best.ValAcc = -1
+	if cfg.OutDir != "" {
+		removeStaleTemps(cfg.OutDir)
+	}
 	if cfg.Resume && cfg.OutDir != "" {
 		if err := r.restore(); err != nil {
 			return nil, err

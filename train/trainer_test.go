@@ -255,3 +255,18 @@ func TestInterruptStopsAndKeepsCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleTempFilesAreRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".last.graft.tmp-123")
+	if err := os.WriteFile(stale, []byte("half a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Phases: []Phase{headOnly(1)}, BatchSize: 8, Seed: 1, OutDir: dir}
+	if _, err := Fit(context.Background(), testNetwork(t, 1), blobs{n: 12, classes: 3, seed: 1}, blobs{n: 6, classes: 3, seed: 2}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("stale temporary file survived: %v", err)
+	}
+}

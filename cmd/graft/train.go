@@ -164,6 +164,7 @@ func runTrain(e *env, args []string) error {
 		return err
 	}
 	if err != nil {
+		fmt.Fprintf(e.stderr, "\r%-100s\r", "") // clear the progress bar before the error
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nbest: %s epoch %d, validation accuracy %.1f%% (loss %.4f)\nmodel: %s\n", hist.Best.Phase, hist.Best.Epoch,

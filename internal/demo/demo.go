@@ -21,6 +21,7 @@ import (
 
 	"github.com/graft-ml/graft"
 	"github.com/graft-ml/graft/data"
+	"github.com/graft-ml/graft/formats/graftfile"
 	"github.com/graft-ml/graft/train"
 )
 
@@ -269,7 +270,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.ScratchAccuracy = sev.Accuracy()
 	res.Seconds = time.Since(start).Seconds()
 	js, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.OutDir, "result.json"), js, 0o644); err != nil {
+	if err := graftfile.WriteAtomic(filepath.Join(o.OutDir, "result.json"), func(w io.Writer) error {
+		_, err := w.Write(js)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return res, nil
