@@ -1,8 +1,8 @@
 """Writes ONNX fixtures for formats/onnx's tests with Debian's torch 1.13.
 
 Run from this folder:  /usr/bin/python3 gen.py
-Each model is exported by torch.onnx (opset 13, eval mode) with fixed random
-weights; <name>.io.json holds a random NCHW input and torch's output for it.
+Each model is exported by torch.onnx (opset 13 unless named otherwise, eval
+mode) with fixed random weights; <name>.io.json holds a random NCHW input and torch's output for it.
 """
 import json
 import torch
@@ -48,15 +48,44 @@ class SmallNet(nn.Module):
         return F.softmax(self.fc(x), dim=1)
 
 
-def export(name, model, shape):
+class OpsNet(nn.Module):
+    """The operators the torchvision exports do not reach: Sub/Div/Mul/Add
+    with constant operands (per channel and scalar, either side), a general
+    Clip, x.view(x.size(0), -1) over a symbolic batch (Shape, Gather,
+    Unsqueeze, Concat into Reshape), a [N, C] -> [N, C, 1, 1] view gating a
+    feature map, and F.pad."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.4, 0.5, 0.6]).view(3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.2, 0.25, 0.3]).view(3, 1, 1))
+        self.c1 = nn.Conv2d(3, 6, 3, stride=2)
+        self.gate = nn.Linear(6, 6)
+        self.fc = nn.Linear(6 * 4 * 4, 4)
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = torch.clamp(self.c1(F.pad(x, (1, 1, 1, 1))), -1.0, 2.0)
+        x = 1.5 - torch.sigmoid(x * 2.0 + 0.25)
+        g = self.gate(F.adaptive_avg_pool2d(x, 1).flatten(1))
+        x = x * torch.sigmoid(g).view(g.size(0), 6, 1, 1)
+        x = F.max_pool2d(x, 2)
+        return self.fc(x.view(x.size(0), -1))
+
+
+def export(name, model, shape, opset=13, dynamic=False):
     model.eval()
     x = torch.randn(*shape)
     with torch.no_grad():
         y = model(x)
-    torch.onnx.export(model, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["output"])
+    axes = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic else None
+    torch.onnx.export(model, x, name + ".onnx", opset_version=opset, input_names=["input"], output_names=["output"],
+                      dynamic_axes=axes)
     with open(name + ".io.json", "w") as f:
         json.dump({"input_nchw": list(x.shape), "input": x.reshape(-1).tolist(), "output_shape": list(y.shape),
                    "output": y.reshape(-1).tolist()}, f)
 
 
 export("smallnet", SmallNet(), (2, 3, 12, 12))
+export("opsnet", OpsNet(), (2, 3, 16, 16), dynamic=True)
+export("opsnet_opset10", OpsNet(), (2, 3, 16, 16), opset=10)
