@@ -6,20 +6,21 @@ import (
 
 	"github.com/graft-ml/graft/formats/safetensors"
 	"github.com/graft-ml/graft/formats/torch"
-	"github.com/graft-ml/graft/nn"
 	"github.com/graft-ml/graft/tensor"
 	"github.com/graft-ml/graft/zoo"
 )
 
 // openStateDict loads a PyTorch checkpoint or safetensors file and maps its
-// tensors onto the zoo architecture opts.Arch.
+// tensors onto the zoo architecture opts.Arch, a zoo name or a timm model
+// name that zoo.TimmArch knows (such as mobilenetv2_050).
 func openStateDict(path string, format Format, opts Options) (*Loaded, error) {
 	if opts.Arch == "" {
 		return nil, fmt.Errorf("modelio: %s: a %s file holds only weights; name the architecture they belong to (one of %s)",
 			path, format, strings.Join(zoo.Names(), ", "))
 	}
-	if _, ok := zoo.Lookup(opts.Arch); !ok {
-		return nil, fmt.Errorf("modelio: %s: unknown architecture %q (have %s)", path, opts.Arch, strings.Join(zoo.Names(), ", "))
+	if _, _, ok := resolveArch(opts.Arch); !ok {
+		return nil, fmt.Errorf("modelio: %s: unknown architecture %q (have %s, or timm's names for them such as mobilenetv2_050)",
+			path, opts.Arch, strings.Join(zoo.Names(), ", "))
 	}
 	sd, err := readStateDict(path, format)
 	if err != nil {
@@ -30,6 +31,15 @@ func openStateDict(path string, format Format, opts Options) (*Loaded, error) {
 		return nil, fmt.Errorf("modelio: %s: %w", path, err)
 	}
 	return &Loaded{Graph: m.Graph, Preprocess: m.Preprocess, Labels: m.Labels, InputH: m.InputH, InputW: m.InputW}, nil
+}
+
+// resolveArch returns the zoo architecture and width multiplier of a zoo
+// name or a timm model name.
+func resolveArch(name string) (arch string, width float64, ok bool) {
+	if spec, ok := zoo.Lookup(name); ok {
+		return spec.Name, 0, true
+	}
+	return zoo.TimmArch(name)
 }
 
 // readStateDict reads the tensors of a PyTorch or safetensors file by
@@ -53,39 +63,29 @@ func readStateDict(path string, format Format) (map[string]*tensor.Tensor, error
 	return ck.StateDict(), nil
 }
 
-// buildWithStateDict builds arch with its classifier (of classes outputs;
-// 0 reads the size from the state dict) and loads sd into it.
+// buildWithStateDict builds arch (a zoo or timm name) with its classifier
+// (of classes outputs; 0 reads the size from the state dict) and loads sd
+// into it with torchvision's or timm's names, whichever sd uses.
 func buildWithStateDict(arch string, classes int, sd map[string]*tensor.Tensor) (*zoo.Model, error) {
-	m, err := zoo.Build(arch, zoo.Options{IncludeTop: true, Classes: classes})
+	name, width, ok := resolveArch(arch)
+	if !ok {
+		return nil, fmt.Errorf("unknown architecture %q", arch)
+	}
+	opt := zoo.Options{IncludeTop: true, Classes: classes, Width: width}
+	m, err := zoo.Build(name, opt)
 	if err != nil {
 		return nil, err
 	}
 	if classes == 0 {
-		if n := classifierSize(m.Graph, sd); n > 0 && n != 1000 {
-			if m, err = zoo.Build(arch, zoo.Options{IncludeTop: true, Classes: n}); err != nil {
+		if n := zoo.StateDictClasses(m, sd); n > 0 && n != 1000 {
+			opt.Classes = n
+			if m, err = zoo.Build(name, opt); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := zoo.LoadTorchStateDict(m, sd); err != nil {
+	if err := zoo.LoadStateDict(m, sd); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// classifierSize reads the output size of the graph's last dense layer from
-// the state dict (zoo node names are torchvision's module names), or 0.
-func classifierSize(g *nn.Graph, sd map[string]*tensor.Tensor) int {
-	nodes := g.Nodes()
-	for i := len(nodes) - 1; i >= 0; i-- {
-		l, _ := g.Layer(nodes[i])
-		if _, ok := l.(*nn.Dense); !ok {
-			continue
-		}
-		if w, ok := sd[nodes[i]+".weight"]; ok && len(w.Shape) == 2 {
-			return w.Shape[0]
-		}
-		return 0
-	}
-	return 0
 }
