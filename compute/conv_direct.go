@@ -1,7 +1,5 @@
 package compute
 
-import "sync/atomic"
-
 // This file runs convolutions whose kernel rows read adjacent input pixels
 // (one group, horizontal stride and dilation 1) without im2col. In NHWC the
 // KW taps of one kernel row, for one output pixel, are KW*InC contiguous
@@ -74,9 +72,8 @@ func convForwardDirect(kern *gemmKernel, p ConvParams, x, w, bias, y []float32) 
 }
 
 // convForwardDirectPacked is convForwardDirect with the kernel already
-// packed into wp as packDirectKernel writes it. Work is
-// split into bands of output rows of one image, taken by the workers from a
-// shared counter so that a worker the OS delays holds the others up less.
+// packed into wp as packDirectKernel writes it. The work is split into
+// bands of output rows of one image, which dynamicWorkers hands out.
 func convForwardDirectPacked(kern *gemmKernel, p ConvParams, x, wp, bias, y []float32) {
 	mr, nr := kern.mr, kern.nr
 	oh, ow := p.OutH(), p.OutW()
@@ -98,18 +95,13 @@ func convForwardDirectPacked(kern *gemmKernel, p ConvParams, x, wp, bias, y []fl
 	// Slack past the last row: zero padding, and the whole patch rows that
 	// a partial tile reads past the band's end (their results are dropped).
 	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
-	var next atomic.Int64
-	parallelWorkers(min(Threads(), tasks), func(_, _, _ int) {
+	dynamicWorkers(tasks, func(_ int, next func() int) {
 		buf := getScratch(inRows*g.stride*c + slack)
 		defer putScratch(buf)
 		band := *buf
 		tile := getScratch(mr * nr)
 		defer putScratch(tile)
-		for {
-			t := int(next.Add(1)) - 1
-			if t >= tasks {
-				return
-			}
+		for t := next(); t >= 0; t = next() {
 			n, b := t/bandsPerImage, t%bandsPerImage
 			oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
 			rows := (oy1-oy0-1)*p.StrideH + reach
@@ -167,15 +159,10 @@ func directWhole(kern *gemmKernel, p ConvParams, g directGeometry, x, wp, bias, 
 	const imagesPerTask = 4
 	groups := (p.Batch + imagesPerTask - 1) / imagesPerTask
 	tasks := panels * groups
-	var next atomic.Int64
-	parallelWorkers(min(Threads(), tasks), func(_, _, _ int) {
+	dynamicWorkers(tasks, func(_ int, next func() int) {
 		tile := getScratch(mr * nr)
 		defer putScratch(tile)
-		for {
-			t := int(next.Add(1)) - 1
-			if t >= tasks {
-				return
-			}
+		for t := next(); t >= 0; t = next() {
 			jp, grp := t/groups, t%groups
 			for n := grp * imagesPerTask; n < min((grp+1)*imagesPerTask, p.Batch); n++ {
 				g.band(kern, p, -p.PadTop, oh, jp, jp+1, all[n*imgFloats:(n+1)*imgFloats], wp, *tile,

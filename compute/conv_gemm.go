@@ -48,6 +48,14 @@ func (p ConvParams) isPointwise() bool {
 		p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
 }
 
+// pointwiseChunkRows is how many of total pixels a pointwise convolution
+// hands a worker at a time: about eight chunks per worker, so that a worker
+// the OS delays holds the others up little, but at least four times
+// minTileRows, so that Gemm's packing of the kernel matrix stays cheap.
+func pointwiseChunkRows(total int) int {
+	return max((total+8*Threads()-1)/(8*Threads()), 4*minTileRows)
+}
+
 // tileRows picks how many of total output pixels one im2col tile holds for
 // a patch length of k, leaving each worker the same whole number of tiles.
 func tileRows(total, k int) int {
@@ -63,14 +71,17 @@ func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	total := p.Batch * p.OutH() * p.OutW()
 	if p.isPointwise() {
-		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
-			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
-			for g := 0; g < p.Groups; g++ {
-				gemmSerial(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
-					w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
-			}
-			if bias != nil {
-				addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+		chunk := pointwiseChunkRows(total)
+		dynamicWorkers((total+chunk-1)/chunk, func(_ int, next func() int) {
+			for t := next(); t >= 0; t = next() {
+				r0, r1 := t*chunk, min((t+1)*chunk, total)
+				for g := 0; g < p.Groups; g++ {
+					gemmSerial(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
+						w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)
+				}
+				if bias != nil {
+					addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+				}
 			}
 		})
 		return
@@ -78,11 +89,11 @@ func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 	k := p.KH * p.KW * icg
 	rows := tileRows(total, k)
 	tiles := (total + rows - 1) / rows
-	parallelWorkers(tiles, func(_, t0, t1 int) {
+	dynamicWorkers(tiles, func(_ int, next func() int) {
 		buf := getScratch(rows * k)
 		defer putScratch(buf)
 		col := *buf
-		for t := t0; t < t1; t++ {
+		for t := next(); t >= 0; t = next() {
 			r0, r1 := t*rows, min((t+1)*rows, total)
 			for g := 0; g < p.Groups; g++ {
 				im2colRows(p, x, g, r0, r1, col)
@@ -103,11 +114,14 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 	oh, ow := p.OutH(), p.OutW()
 	total := p.Batch * oh * ow
 	if p.isPointwise() {
-		parallelWorkers((total+minTileRows-1)/minTileRows, func(_, t0, t1 int) {
-			r0, r1 := t0*minTileRows, min(t1*minTileRows, total)
-			for g := 0; g < p.Groups; g++ {
-				gemmSerial(false, true, r1-r0, icg, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
-					w[g*ocg:], p.OutC, 0, dx[r0*p.InC+g*icg:], p.InC)
+		chunk := pointwiseChunkRows(total)
+		dynamicWorkers((total+chunk-1)/chunk, func(_ int, next func() int) {
+			for t := next(); t >= 0; t = next() {
+				r0, r1 := t*chunk, min((t+1)*chunk, total)
+				for g := 0; g < p.Groups; g++ {
+					gemmSerial(false, true, r1-r0, icg, ocg, 1, dy[r0*p.OutC+g*ocg:], p.OutC,
+						w[g*ocg:], p.OutC, 0, dx[r0*p.InC+g*icg:], p.InC)
+				}
 			}
 		})
 		return
