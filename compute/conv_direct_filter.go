@@ -24,9 +24,12 @@ func (p ConvParams) useDirectFilter(kern *gemmKernel) bool {
 		p.KH*p.KW*p.InC*p.OutC <= directFilterMaxFloats
 }
 
-// convBackwardFilterDirect adds the kernel gradient of p to dw. Workers
-// take fixed shares of the bands of output rows and sum into private
-// gradients, added into dw at the end in worker order (deterministic).
+// convBackwardFilterDirect adds the kernel gradient of p to dw. The bands
+// of output rows are split into a fixed number of contiguous shares, twice
+// as many as workers; the workers take shares as they finish (so that one
+// the OS delays holds the others up less), each share summing its bands in
+// order into its own gradient, and the shares' gradients are added into dw
+// in share order: the result does not depend on thread timing.
 func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float32) {
 	mr, nr := kern.mr, kern.nr
 	oh, ow, c := p.OutH(), p.OutW(), p.InC
@@ -39,12 +42,9 @@ func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float3
 	tasks := p.Batch * bandsPerImage
 	inRows := bandRows - 1 + reach
 	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
-	workers := min(Threads(), tasks)
-	partials := make([]*[]float32, workers)
-	parallelWorkers(workers, func(wk, _, _ int) {
-		partials[wk] = getScratch(size)
-		acc := *partials[wk]
-		clear(acc)
+	shares := min(2*Threads(), tasks)
+	partials := make([]*[]float32, shares)
+	dynamicWorkers(shares, func(_ int, next func() int) {
 		buf := getScratch(inRows*g.stride*c + slack)
 		defer putScratch(buf)
 		band := *buf
@@ -56,19 +56,22 @@ func convBackwardFilterDirect(kern *gemmKernel, p ConvParams, x, dy, dw []float3
 		clear(dyg)
 		tile := getScratch(mr * nr)
 		defer putScratch(tile)
-		// A fixed share of the bands per worker, so that each partial sum,
-		// and so the gradient, does not depend on thread timing.
-		for t := wk * tasks / workers; t < (wk+1)*tasks/workers; t++ {
-			n, b := t/bandsPerImage, t%bandsPerImage
-			oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
-			rows := oy1 - oy0 - 1 + reach
-			g.copyRows(p, x[n*p.InH*p.InW*c:], oy0-p.PadTop, rows, band[:rows*g.stride*c+slack])
-			for r := 0; r < oy1-oy0; r++ {
-				src := dy[((n*oh+oy0+r)*ow)*p.OutC : ((n*oh+oy0+r+1)*ow)*p.OutC]
-				copy(dyg[r*g.stride*p.OutC:], src)
+		for s := next(); s >= 0; s = next() {
+			partials[s] = getScratch(size)
+			acc := *partials[s]
+			clear(acc)
+			for t := s * tasks / shares; t < (s+1)*tasks/shares; t++ {
+				n, b := t/bandsPerImage, t%bandsPerImage
+				oy0, oy1 := b*bandRows, min((b+1)*bandRows, oh)
+				rows := oy1 - oy0 - 1 + reach
+				g.copyRows(p, x[n*p.InH*p.InW*c:], oy0-p.PadTop, rows, band[:rows*g.stride*c+slack])
+				for r := 0; r < oy1-oy0; r++ {
+					src := dy[((n*oh+oy0+r)*ow)*p.OutC : ((n*oh+oy0+r+1)*ow)*p.OutC]
+					copy(dyg[r*g.stride*p.OutC:], src)
+				}
+				positions := (oy1-oy0-1)*g.stride + ow
+				directFilterBand(kern, p, g, positions, band, dyg, *tile, acc)
 			}
-			positions := (oy1-oy0-1)*g.stride + ow
-			directFilterBand(kern, p, g, positions, band, dyg, *tile, acc)
 		}
 	})
 	for _, part := range partials[1:] {

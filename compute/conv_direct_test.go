@@ -151,3 +151,29 @@ func TestConvBackwardDataDirect(t *testing.T) {
 		restore()
 	}
 }
+
+// TestConvBackwardFilterDirectRepeatable checks that the kernel gradient
+// comes out bit for bit the same on every run, whichever worker takes
+// which share of the bands.
+func TestConvBackwardFilterDirectRepeatable(t *testing.T) {
+	oldBand := directBandFloats
+	directBandFloats = 1 // one output row per band: many bands per share
+	defer func() { directBandFloats = oldBand }()
+	p := directCases[0]
+	kern := activeGemm.Load()
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
+	dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
+	wn := p.KH * p.KW * p.InC * p.OutC
+	first := make([]float32, wn)
+	convBackwardFilterDirect(kern, p, x, dy, first)
+	for run := 0; run < 20; run++ {
+		got := make([]float32, wn)
+		convBackwardFilterDirect(kern, p, x, dy, got)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+				t.Fatalf("run %d: dw[%d] = %v, first run gave %v", run, i, got[i], first[i])
+			}
+		}
+	}
+}
