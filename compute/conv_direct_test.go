@@ -177,3 +177,42 @@ func TestConvBackwardFilterDirectRepeatable(t *testing.T) {
 		}
 	}
 }
+
+// TestConvBackwardFilterPointwise runs convBackwardFilterPointwise against
+// the reference with every micro-kernel, with chunks of 16 pixels and of
+// all of them, on shapes with full and partial tiles in both directions.
+func TestConvBackwardFilterPointwise(t *testing.T) {
+	oldChunk := pointwiseFilterChunkFloats
+	defer func() { pointwiseFilterChunkFloats = oldChunk }()
+	cases := []ConvParams{
+		convCase(2, 9, 11, 30, 70, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+		convCase(1, 5, 7, 28, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+		convCase(3, 1, 1, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+	}
+	for _, name := range GemmKernelNames() {
+		restore, err := SetGemmKernel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kern := activeGemm.Load()
+		for _, chunk := range []int{1, 1 << 17} {
+			pointwiseFilterChunkFloats = chunk
+			for _, p := range cases {
+				t.Run(fmt.Sprintf("%s_chunk%d_%s", name, chunk, convName(p)), func(t *testing.T) {
+					if !p.useDirectFilterPointwise() {
+						t.Fatalf("%s does not take the pointwise path", convName(p))
+					}
+					rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
+					x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
+					dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
+					start := randomSlice(rng, p.InC*p.OutC)
+					want, got := append([]float32(nil), start...), append([]float32(nil), start...)
+					Conv2DBackwardFilterReference(p, x, dy, want, nil)
+					convBackwardFilterPointwise(kern, p, x, dy, got)
+					assertClose(t, "dw", got, want)
+				})
+			}
+		}
+		restore()
+	}
+}
