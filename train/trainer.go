@@ -177,6 +177,13 @@ func Fit(ctx context.Context, net *Network, trainDS, valDS data.Dataset, cfg Con
 		if err := r.restore(); err != nil {
 			return nil, err
 		}
+		// A kill between saving last.graft and the metrics leaves the
+		// metrics one epoch behind the checkpoint: rewrite them from it.
+		if len(r.hist.Epochs) > 0 {
+			if err := WriteMetrics(cfg.OutDir, r.hist.Epochs); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for r.phase < len(cfg.Phases) {
 		if err := r.runPhase(ctx); err != nil {
