@@ -18,6 +18,10 @@ type Network struct {
 	InputDims []int64
 	Outputs   []string
 	Opset     int64
+
+	// largest is the most elements of one activation for a batch of one,
+	// from the static shapes; -1 if some shape is not known.
+	largest int64
 }
 
 // Supported lists the ONNX operators the converter handles.
@@ -51,13 +55,14 @@ type value struct {
 func (v *value) rank() int { return len(v.shape) }
 
 type converter struct {
-	g      *nn.Graph
-	inits  map[string]*TensorProto
-	vals   map[string]*value
-	used   map[string]bool
-	opset  int64
-	anon   int
-	layers int
+	largest int64 // see Network.largest
+	g       *nn.Graph
+	inits   map[string]*TensorProto
+	vals    map[string]*value
+	used    map[string]bool
+	opset   int64
+	anon    int
+	layers  int
 }
 
 // Convert builds a Graft graph from a decoded ONNX model.
@@ -117,6 +122,7 @@ func Convert(m *Model) (*Network, error) {
 	if err := c.g.SetOutputs(outs...); err != nil {
 		return nil, err
 	}
+	net.largest = c.largest
 	return net, nil
 }
 
@@ -213,6 +219,17 @@ func (c *converter) add(n *Node, layer nn.Layer, shape []int64, inputs ...*value
 		return err
 	}
 	c.vals[n.Outputs[0]] = &value{node: layer.Name(), shape: shape}
+	if c.largest >= 0 {
+		size := int64(1)
+		if len(shape) > 0 {
+			size = product(shape[1:])
+		}
+		if size < 0 {
+			c.largest = -1
+		} else {
+			c.largest = max(c.largest, size)
+		}
+	}
 	return nil
 }
 
@@ -676,6 +693,9 @@ func (c *converter) pad(n *Node) error {
 		pads = intsAttr(n, "pads", nil)
 		value = float64(floatAttr(n, "value", 0))
 	} else {
+		if len(n.Inputs) < 2 {
+			return fmt.Errorf("missing the pads input")
+		}
 		k, ok, err := c.constOf(n.Inputs[1])
 		if err != nil {
 			return err

@@ -29,57 +29,66 @@ func (t *TensorProto) Float32() (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("tensor %s: %v has too many elements", t.Name, t.Dims)
 		}
 	}
+	// Check the stored count before allocating: a corrupt header must not
+	// make the importer allocate memory the file does not back.
+	if got, err := t.storedCount(); err != nil {
+		return nil, err
+	} else if got != n {
+		return nil, fmt.Errorf("tensor %s: %d values for shape %v of type %d (want %d)", t.Name, got, t.Dims, t.DataType, n)
+	}
 	out := make([]float32, n)
-	if t.RawData != nil {
+	switch {
+	case t.RawData != nil:
 		size := elemSize(t.DataType)
-		if size == 0 {
-			return nil, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
-		}
-		if int64(len(t.RawData)) != n*int64(size) {
-			return nil, fmt.Errorf("tensor %s: %d raw bytes for shape %v of type %d (want %d)", t.Name, len(t.RawData), t.Dims, t.DataType, n*int64(size))
-		}
 		for i := range out {
 			out[i] = decodeRaw(t.DataType, t.RawData[i*size:])
 		}
-	} else {
-		var got int
-		switch t.DataType {
-		case TypeFloat:
-			got = copy(out, t.FloatData)
-			if len(t.FloatData) != len(out) {
-				got = -len(t.FloatData)
-			}
-		case TypeDouble:
-			got = len(t.DoubleData)
-			for i := 0; i < len(out) && i < len(t.DoubleData); i++ {
-				out[i] = float32(t.DoubleData[i])
-			}
-		case TypeInt64:
-			got = len(t.Int64Data)
-			for i := 0; i < len(out) && i < len(t.Int64Data); i++ {
-				out[i] = float32(t.Int64Data[i])
-			}
-		case TypeInt32, TypeInt16, TypeInt8, TypeUint8, TypeUint16, TypeBool:
-			got = len(t.Int32Data)
-			for i := 0; i < len(out) && i < len(t.Int32Data); i++ {
-				out[i] = float32(t.Int32Data[i])
-			}
-		case TypeFloat16:
-			got = len(t.Int32Data)
-			for i := 0; i < len(out) && i < len(t.Int32Data); i++ {
-				out[i] = halfToFloat(uint16(t.Int32Data[i]))
-			}
-		default:
-			return nil, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
+	case t.DataType == TypeFloat:
+		copy(out, t.FloatData)
+	case t.DataType == TypeDouble:
+		for i, v := range t.DoubleData {
+			out[i] = float32(v)
 		}
-		if got < 0 {
-			got = -got
+	case t.DataType == TypeInt64:
+		for i, v := range t.Int64Data {
+			out[i] = float32(v)
 		}
-		if got != len(out) {
-			return nil, fmt.Errorf("tensor %s: %d values for shape %v", t.Name, got, t.Dims)
+	case t.DataType == TypeFloat16:
+		for i, v := range t.Int32Data {
+			out[i] = halfToFloat(uint16(v))
+		}
+	default:
+		for i, v := range t.Int32Data {
+			out[i] = float32(v)
 		}
 	}
 	return &tensor.Tensor{Shape: shape, Data: out}, nil
+}
+
+// storedCount is how many values the tensor holds, from whichever field
+// holds them.
+func (t *TensorProto) storedCount() (int64, error) {
+	if t.RawData != nil {
+		size := elemSize(t.DataType)
+		if size == 0 {
+			return 0, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
+		}
+		if len(t.RawData)%size != 0 {
+			return 0, fmt.Errorf("tensor %s: %d raw bytes of %d-byte values", t.Name, len(t.RawData), size)
+		}
+		return int64(len(t.RawData) / size), nil
+	}
+	switch t.DataType {
+	case TypeFloat:
+		return int64(len(t.FloatData)), nil
+	case TypeDouble:
+		return int64(len(t.DoubleData)), nil
+	case TypeInt64:
+		return int64(len(t.Int64Data)), nil
+	case TypeInt32, TypeInt16, TypeInt8, TypeUint8, TypeUint16, TypeBool, TypeFloat16:
+		return int64(len(t.Int32Data)), nil
+	}
+	return 0, fmt.Errorf("tensor %s: unsupported data type %d", t.Name, t.DataType)
 }
 
 // Int64s returns an integer constant's values (shapes, axes, pads).
