@@ -114,14 +114,12 @@ func checkpointHistory(t *testing.T, m *graftfile.Model) []train.EpochLog {
 	return st.History
 }
 
-// near reports whether a and b agree to tol relative to their size. Two
-// runs with the same seed differ in the last bits once convolutions train
-// (see docs/RELIABILITY.md, open issues), so the crash tests compare with
-// a tolerance far below any real divergence.
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }
+// same reports whether a and b are the same number, bit for bit: runs with
+// the same seed are identical, resumed or not.
+func same(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
 
 // sameWeights fails the test unless a and b hold the same tensors under the
-// same names, equal to within 1e-4 relative.
+// same names, bit for bit.
 func sameWeights(t *testing.T, what string, a, b *graftfile.Model) {
 	t.Helper()
 	pa := append(a.Graph.Params(), a.Graph.State()...)
@@ -138,7 +136,7 @@ func sameWeights(t *testing.T, what string, a, b *graftfile.Model) {
 			t.Fatalf("%s: tensor %s missing or resized", what, p.Name)
 		}
 		for i, v := range p.Value.Data {
-			if !near(float64(v), float64(want[i]), 1e-4) {
+			if math.Float32bits(v) != math.Float32bits(want[i]) {
 				t.Fatalf("%s: %s[%d] = %v, uninterrupted run has %v", what, p.Name, i, v, want[i])
 			}
 		}
@@ -146,7 +144,7 @@ func sameWeights(t *testing.T, what string, a, b *graftfile.Model) {
 }
 
 // sameLosses fails the test unless got's epochs match want's (phase, epoch
-// and step exactly, losses to 1e-6 relative), position by position.
+// and step, and losses bit for bit), position by position.
 func sameLosses(t *testing.T, what string, got, want []train.EpochLog) {
 	t.Helper()
 	if len(got) > len(want) {
@@ -154,8 +152,8 @@ func sameLosses(t *testing.T, what string, got, want []train.EpochLog) {
 	}
 	for i, g := range got {
 		w := want[i]
-		if g.Phase != w.Phase || g.Epoch != w.Epoch || g.Step != w.Step || !near(g.TrainLoss, w.TrainLoss, 1e-6) ||
-			!near(g.ValLoss, w.ValLoss, 1e-6) {
+		if g.Phase != w.Phase || g.Epoch != w.Epoch || g.Step != w.Step || !same(g.TrainLoss, w.TrainLoss) ||
+			!same(g.ValLoss, w.ValLoss) {
 			t.Fatalf("%s: epoch %d is %s %d (step %d, loss %v/%v), uninterrupted run has %s %d (step %d, loss %v/%v)", what, i+1,
 				g.Phase, g.Epoch, g.Step, g.TrainLoss, g.ValLoss, w.Phase, w.Epoch, w.Step, w.TrainLoss, w.ValLoss)
 		}
