@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
@@ -59,27 +61,76 @@ func TestTorchvisionONNXParity(t *testing.T) {
 	if *onnxModels != "" {
 		keys = strings.Split(*onnxModels, ",")
 	}
-	// -onnx.dir reuses a directory the generator already wrote.
+	// -onnx.dir reuses a directory the generator already wrote; otherwise
+	// the generator runs alongside the test, announcing each model on a
+	// stdout line as soon as it is written, and each is deleted once loaded.
+	type entry struct {
+		key string
+		ref torchvisionEntry
+	}
+	var ready []entry
+	next := func() (entry, bool) {
+		if len(ready) == 0 {
+			return entry{}, false
+		}
+		e := ready[0]
+		ready = ready[1:]
+		return e, true
+	}
 	dir := *onnxDir
-	if dir == "" {
+	if dir != "" {
+		raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var man map[string]torchvisionEntry
+		if err := json.Unmarshal(raw, &man); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			ready = append(ready, entry{k, man[k]})
+		}
+	} else {
 		dir = t.TempDir()
 		cmd := exec.Command(python, append([]string{filepath.Join("testdata", "gen_torchvision_onnx.py"), dir}, keys...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gen_torchvision_onnx.py: %v\n%s", err, tail(out, 4000))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stdout)
+		defer func() {
+			for lines.Scan() {
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("gen_torchvision_onnx.py: %v\n%s", err, tail(stderr.Bytes(), 4000))
+			}
+		}()
+		next = func() (entry, bool) {
+			for lines.Scan() {
+				var e struct {
+					Key string `json:"key"`
+					torchvisionEntry
+				}
+				if json.Unmarshal(lines.Bytes(), &e) == nil && e.Key != "" {
+					return entry{e.Key, e.torchvisionEntry}, true
+				}
+			}
+			return entry{}, false
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man map[string]torchvisionEntry
-	if err := json.Unmarshal(raw, &man); err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range keys {
+	seen := 0
+	for e, ok := next(); ok; e, ok = next() {
+		seen++
+		key, ref := e.key, e.ref
 		t.Run(key, func(t *testing.T) {
-			ref, ok := man[key]
-			if !ok || len(ref.Input) != 4 {
+			ok := len(ref.Input) == 4
+
+			if !ok {
 				t.Fatalf("manifest entry for %s: %+v", key, ref)
 			}
 			file := filepath.Join(dir, key+".onnx")
@@ -107,6 +158,9 @@ func TestTorchvisionONNXParity(t *testing.T) {
 			net = nil
 			runtime.GC() // the next model's weights need the memory
 		})
+	}
+	if seen != len(keys) {
+		t.Errorf("tested %d models, want %d", seen, len(keys))
 	}
 }
 

@@ -14,7 +14,9 @@ Shape/Gather/Unsqueeze/Concat subgraphs in front of Reshape. Writes into OUTDIR:
   KEY.input.bin   a batch of 2 random images, NCHW float32 little-endian
   KEY.output.bin  torch's eval-mode logits, [2, 1000] float32 little-endian
 
-and OUTDIR/manifest.json with each key's input (NCHW) and output shapes.
+and OUTDIR/manifest.json with each key's input (NCHW) and output shapes. As
+each model is written, a JSON line {"key", "input", "output"} goes to stdout,
+so that a reader can test (and delete) it while the next one is exported.
 Input sizes are small, as in zoo/testdata/gen_torchvision.py: 64x64, and
 75x75 for Inception V3 (built with aux_logits=False, transform_input=False),
 but VGG needs 224x224 (see SIZES).
@@ -87,6 +89,8 @@ def main():
         x.contiguous().numpy().astype("<f4").tofile(os.path.join(out, key + ".input.bin"))
         y.contiguous().numpy().astype("<f4").tofile(os.path.join(out, key + ".output.bin"))
         manifest[key] = {"input": list(x.shape), "output": list(y.shape)}
+        print(json.dumps(dict(key=key, **manifest[key])), flush=True)
+        del model, x, y
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
