@@ -51,14 +51,15 @@ func (c *converter) binary(n *Node) error {
 		if a.rank() != b.rank() || !compatibleDims(a.shape, b.shape) {
 			return fmt.Errorf("%s of %v and %v: only tensors of the same shape are supported", n.OpType, a.shape, b.shape)
 		}
+		name := c.layerName(n)
 		if n.OpType == "Sub" {
-			neg := newChannelAffine(c.nodeName(c.layerName(n)+".neg"), []float32{-1}, []float32{0})
+			neg := newChannelAffine(c.nodeName(name+".neg"), []float32{-1}, []float32{0})
 			if err := c.g.Add(neg.Name(), neg, b.node); err != nil {
 				return err
 			}
 			b = &value{node: neg.Name(), shape: b.shape}
 		}
-		return c.add(n, nn.NewAdd(c.layerName(n)), shape, a, b)
+		return c.add(n, nn.NewAdd(name), shape, a, b)
 	case "Mul":
 		gate := func(s, big *value) bool {
 			return big.rank() == 4 && (s.rank() == 4 && s.shape[2] == 1 && s.shape[3] == 1 || s.rank() == 2)

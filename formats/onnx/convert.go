@@ -311,7 +311,16 @@ func (c *converter) convert(n *Node) error {
 		if err != nil {
 			return err
 		}
-		c.vals[n.Outputs[0]] = v
+		if n.OpType == "Dropout" && len(n.Inputs) > 2 && n.Inputs[2] != "" {
+			k, ok, err := c.constOf(n.Inputs[2])
+			if err != nil {
+				return err
+			}
+			if !ok || len(k.vals) != 1 || k.vals[0] != 0 {
+				return fmt.Errorf("Dropout in training mode is not supported (training_mode must be a constant false)")
+			}
+		}
+		c.vals[n.Outputs[0]] = v // inference: the identity
 		return nil
 	case "Conv":
 		return c.conv(n)

@@ -430,3 +430,57 @@ func TestWindowOut(t *testing.T) {
 		}
 	}
 }
+
+func TestElementwiseOperators(t *testing.T) {
+	x := ramp(1, 2, 3, 2)
+	relu6 := func(v float64) float64 { return math.Min(math.Max(v, 0), 6) }
+	cases := []struct {
+		n    Node
+		want func(v float64) float64
+	}{
+		{node("HardSwish", []string{"x"}, "y"), func(v float64) float64 { return v * relu6(v+3) / 6 }},
+		{node("HardSigmoid", []string{"x"}, "y"), func(v float64) float64 { return math.Min(math.Max(0.2*v+0.5, 0), 1) }},
+		{node("HardSigmoid", []string{"x"}, "y", Attribute{Name: "alpha", F: 1.0 / 6}), func(v float64) float64 { return math.Min(math.Max(v/6+0.5, 0), 1) }},
+		{node("Sigmoid", []string{"x"}, "y"), func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }},
+		{node("LeakyRelu", []string{"x"}, "y", Attribute{Name: "alpha", F: 0.1}), func(v float64) float64 { return math.Max(v, 0.1*v) }},
+		{node("Dropout", []string{"x"}, "y"), func(v float64) float64 { return v }},
+		{node("Identity", []string{"x"}, "y"), func(v float64) float64 { return v }},
+	}
+	for _, tc := range cases {
+		m := graphOf([]int64{1, 2, 2, 3}, 14, nil, tc.n)
+		// Identity and Dropout of the graph input would make the output the
+		// input itself, which Convert refuses; route through a layer instead.
+		if tc.n.OpType == "Identity" || tc.n.OpType == "Dropout" {
+			m = graphOf([]int64{1, 2, 2, 3}, 14, nil, node("Relu", []string{"x"}, "r"), Node{OpType: tc.n.OpType, Inputs: []string{"r"}, Outputs: []string{"y"}})
+		}
+		y, err := func() (*tensor.Tensor, error) {
+			net, err := Convert(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := net.Graph.Forward([]*tensor.Tensor{x}, false)
+			if err != nil {
+				return nil, err
+			}
+			return out[0], nil
+		}()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.n.OpType, err)
+		}
+		for i, v := range x.Data {
+			in := float64(v)
+			if tc.n.OpType == "Identity" || tc.n.OpType == "Dropout" {
+				in = math.Max(in, 0)
+			}
+			if want := tc.want(in); math.Abs(float64(y.Data[i])-want) > 1e-6 {
+				t.Fatalf("%s: y[%d] = %v for %v, want %v", tc.n.OpType, i, y.Data[i], v, want)
+			}
+		}
+	}
+	// Dropout told to train is refused rather than silently ignored.
+	m := graphOf([]int64{1, 2, 2, 3}, 13, []TensorProto{floatInit("ratio", nil, 0.5), {Name: "train", DataType: TypeBool, Int32Data: []int32{1}}},
+		node("Dropout", []string{"x", "ratio", "train"}, "y"))
+	if _, err := Convert(m); err == nil || !strings.Contains(err.Error(), "training mode") {
+		t.Fatalf("err = %v, want a training-mode refusal", err)
+	}
+}
