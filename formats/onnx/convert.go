@@ -62,7 +62,6 @@ type converter struct {
 	used    map[string]bool
 	opset   int64
 	anon    int
-	layers  int
 }
 
 // Convert builds a Graft graph from a decoded ONNX model.
