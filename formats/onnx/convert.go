@@ -26,9 +26,13 @@ type Network struct {
 
 // Supported lists the ONNX operators the converter handles.
 var Supported = []string{"Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
-	"HardSwish", "Mul", "Add", "Sub", "Div", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul",
-	"Flatten", "Reshape", "Pad", "Dropout", "Softmax", "Identity", "Constant", "Shape",
-	"and, on constants only: ConstantOfShape, Gather, Slice, Squeeze, Unsqueeze, Transpose, Cast, Neg"}
+	"HardSwish", "Mul", "Add", "Sub", "Div", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+	"ReduceMean", "ReduceMax", "Gemm", "MatMul", "Flatten", "Reshape", "Pad", "Dropout", "Softmax", "Identity",
+	"Constant", "Shape"}
+
+// SupportedOnConstants lists the operators the converter evaluates only when
+// all their inputs are constants (shape arithmetic).
+var SupportedOnConstants = []string{"ConstantOfShape", "Gather", "Slice", "Squeeze", "Unsqueeze", "Transpose", "Cast", "Neg"}
 
 // Load reads an ONNX file and converts it to a Graft graph.
 func Load(file string) (*Network, error) {
@@ -367,15 +371,8 @@ func (c *converter) convert(n *Node) error {
 		return c.concat(n)
 	case "MaxPool", "AveragePool":
 		return c.pool(n)
-	case "GlobalAveragePool":
-		v, err := c.input(n, 0)
-		if err != nil {
-			return err
-		}
-		if v.rank() != 4 {
-			return fmt.Errorf("GlobalAveragePool of a rank-%d tensor", v.rank())
-		}
-		return c.add(n, nn.NewGlobalAvgPool(c.layerName(n), true), []int64{v.shape[0], v.shape[1], 1, 1}, v)
+	case "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax":
+		return c.globalPool(n)
 	case "Flatten":
 		v, err := c.input(n, 0)
 		if err != nil {
@@ -394,7 +391,14 @@ func (c *converter) convert(n *Node) error {
 	case "Pad":
 		return c.pad(n)
 	}
-	return fmt.Errorf("operator %s is not supported (supported: %s)", n.OpType, strings.Join(Supported, ", "))
+	if n.OpType == "Squeeze" || n.OpType == "Unsqueeze" {
+		return c.squeeze(n)
+	}
+	if foldable[n.OpType] {
+		return fmt.Errorf("operator %s is supported only on constant inputs", n.OpType)
+	}
+	return fmt.Errorf("operator %s is not supported (supported: %s; on constants also %s)", n.OpType,
+		strings.Join(Supported, ", "), strings.Join(SupportedOnConstants, ", "))
 }
 
 func (c *converter) unary(n *Node, layer nn.Layer) error {

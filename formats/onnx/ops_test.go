@@ -484,3 +484,82 @@ func TestElementwiseOperators(t *testing.T) {
 		t.Fatalf("err = %v, want a training-mode refusal", err)
 	}
 }
+
+func TestGlobalPoolingForms(t *testing.T) {
+	x := ramp(2, 2, 3, 2) // NHWC
+	mean := func(b, ch int) float32 {
+		s := float32(0)
+		for p := 0; p < 6; p++ {
+			s += x.Data[(b*6+p)*2+ch]
+		}
+		return s / 6
+	}
+	maxOf := func(b, ch int) float32 {
+		m := float32(math.Inf(-1))
+		for p := 0; p < 6; p++ {
+			m = max(m, x.Data[(b*6+p)*2+ch])
+		}
+		return m
+	}
+	cases := []struct {
+		n     Node
+		inits []TensorProto
+		opset int64
+		shape []int
+		want  func(b, ch int) float32
+	}{
+		{node("GlobalAveragePool", []string{"x"}, "y"), nil, 13, []int{2, 1, 1, 2}, mean},
+		{node("GlobalMaxPool", []string{"x"}, "y"), nil, 13, []int{2, 1, 1, 2}, maxOf},
+		{node("ReduceMean", []string{"x"}, "y", Attribute{Name: "axes", Ints: []int64{-1, -2}}, Attribute{Name: "keepdims", I: 0}), nil, 13, []int{2, 2}, mean},
+		{node("ReduceMax", []string{"x", "axes"}, "y"), []TensorProto{intInit("axes", 2, 3)}, 18, []int{2, 1, 1, 2}, maxOf},
+	}
+	for _, tc := range cases {
+		y := forward(t, graphOf([]int64{2, 2, 2, 3}, tc.opset, tc.inits, tc.n), x)
+		if !tensor.EqualShapes(y.Shape, tc.shape) {
+			t.Fatalf("%s: shape %v, want %v", tc.n.OpType, y.Shape, tc.shape)
+		}
+		for b := range 2 {
+			for ch := range 2 {
+				if got, want := y.Data[b*2+ch], tc.want(b, ch); math.Abs(float64(got-want)) > 1e-6 {
+					t.Fatalf("%s: [%d, %d] = %v, want %v", tc.n.OpType, b, ch, got, want)
+				}
+			}
+		}
+	}
+	m := graphOf([]int64{2, 2, 2, 3}, 13, nil, node("ReduceMean", []string{"x"}, "y", Attribute{Name: "axes", Ints: []int64{1}}))
+	if _, err := Convert(m); err == nil || !strings.Contains(err.Error(), "spatial axes") {
+		t.Fatalf("mean over channels: err = %v", err)
+	}
+}
+
+func TestFoldOnlyOperatorOnComputedInput(t *testing.T) {
+	m := graphOf([]int64{1, 2, 2, 2}, 13, nil, node("Transpose", []string{"x"}, "y"))
+	if _, err := Convert(m); err == nil || !strings.Contains(err.Error(), "only on constant inputs") || !strings.Contains(err.Error(), "/Transpose") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSqueezeAroundPooling(t *testing.T) {
+	x := ramp(2, 3, 3, 4)
+	m := graphOf([]int64{2, 4, 3, 3}, 13, []TensorProto{intInit("ax", 2, 3)},
+		node("GlobalAveragePool", []string{"x"}, "p"),
+		node("Squeeze", []string{"p", "ax"}, "s"),
+		Node{Name: "/un", OpType: "Unsqueeze", Inputs: []string{"s"}, Outputs: []string{"y"}, Attrs: []Attribute{{Name: "axes", Ints: []int64{-1, -2}}}},
+	)
+	m.Opsets[""] = 11 // attribute axes for Unsqueeze; Squeeze's input form is tested at 13 below
+	m.Graph.Nodes[1] = Node{Name: "/sq", OpType: "Squeeze", Inputs: []string{"p"}, Outputs: []string{"s"}, Attrs: []Attribute{{Name: "axes", Ints: []int64{2, 3}}}}
+	y := forward(t, m, x)
+	if !tensor.EqualShapes(y.Shape, []int{2, 1, 1, 4}) {
+		t.Fatalf("shape %v, want [2 1 1 4]", y.Shape)
+	}
+	m = graphOf([]int64{2, 4, 3, 3}, 13, []TensorProto{intInit("ax", 2, 3)},
+		node("GlobalAveragePool", []string{"x"}, "p"), node("Squeeze", []string{"p", "ax"}, "y"))
+	y = forward(t, m, x)
+	if !tensor.EqualShapes(y.Shape, []int{2, 4}) {
+		t.Fatalf("shape %v, want [2 4]", y.Shape)
+	}
+	m = graphOf([]int64{2, 4, 3, 3}, 13, []TensorProto{intInit("ax", 1)}, node("Squeeze", []string{"x", "ax"}, "y"))
+	if _, err := Convert(m); err == nil || !strings.Contains(err.Error(), "Squeeze") {
+		t.Fatalf("squeezing channels: err = %v", err)
+	}
+}

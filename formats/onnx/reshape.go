@@ -101,3 +101,51 @@ func sameDims(target []float64, dims []int64) bool {
 	}
 	return true
 }
+
+// squeeze converts Squeeze of a [N, C, 1, 1] map to [N, C] and Unsqueeze
+// of [N, C] to [N, C, 1, 1], the forms around global pooling; axes come
+// from the attribute (before opset 13) or the second input.
+func (c *converter) squeeze(n *Node) error {
+	v, err := c.input(n, 0)
+	if err != nil {
+		return err
+	}
+	axes := intsAttr(n, "axes", nil)
+	if len(n.Inputs) > 1 && n.Inputs[1] != "" {
+		k, ok, err := c.constOf(n.Inputs[1])
+		if err != nil {
+			return err
+		}
+		if !ok || k.concrete("axes") != nil {
+			return fmt.Errorf("axes must be a constant")
+		}
+		axes = k.ints()
+	}
+	switch {
+	case n.OpType == "Squeeze" && v.rank() == 4 && v.shape[2] == 1 && v.shape[3] == 1 && spatialAxes(axes, 4, true):
+		return c.flatten(n, v)
+	case n.OpType == "Unsqueeze" && v.rank() == 2 && spatialAxes(axes, 4, false) && v.shape[1] >= 0:
+		return c.add(n, nn.NewReshape(c.layerName(n), 1, 1, int(v.shape[1])), []int64{v.shape[0], v.shape[1], 1, 1}, v)
+	}
+	return fmt.Errorf("%s of %v over axes %v: only [N, C, 1, 1] <-> [N, C] is supported", n.OpType, v.shape, axes)
+}
+
+// spatialAxes reports whether axes are exactly 2 and 3 of a rank-4 tensor
+// (negative axes counted from the end), or empty when allowEmpty (Squeeze's
+// "every axis of size 1").
+func spatialAxes(axes []int64, rank int64, allowEmpty bool) bool {
+	if len(axes) == 0 {
+		return allowEmpty
+	}
+	if len(axes) != 2 {
+		return false
+	}
+	a, b := axes[0], axes[1]
+	if a < 0 {
+		a += rank
+	}
+	if b < 0 {
+		b += rank
+	}
+	return min(a, b) == 2 && max(a, b) == 3
+}
