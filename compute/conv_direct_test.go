@@ -216,3 +216,32 @@ func TestConvBackwardFilterPointwise(t *testing.T) {
 		restore()
 	}
 }
+
+// TestScratchListBounds checks that the scratch free list hands back a
+// buffer large enough, reuses returned ones, and keeps within its bounds.
+func TestScratchListBounds(t *testing.T) {
+	const size = 777_777 // a size no kernel asks for, so no other buffer fits as tightly
+	b := getScratch(size)
+	if len(*b) != size {
+		t.Fatalf("getScratch(%d) has %d floats", size, len(*b))
+	}
+	putScratch(b)
+	if c := getScratch(size); c != b {
+		t.Errorf("getScratch(%d) after returning a buffer of that size allocated a new one", size)
+	} else {
+		putScratch(c)
+	}
+	for i := 0; i < 2*scratchKeep; i++ {
+		putScratch(&[]float32{float32(i)})
+	}
+	scratchFree.Lock()
+	n, floats := len(scratchFree.bufs), scratchFree.floats
+	total := 0
+	for _, f := range scratchFree.bufs {
+		total += cap(*f)
+	}
+	scratchFree.Unlock()
+	if n > scratchKeep || floats != total || floats > scratchKeepFloats {
+		t.Errorf("free list holds %d buffers, %d floats (counted %d); bounds %d, %d", n, floats, total, scratchKeep, scratchKeepFloats)
+	}
+}

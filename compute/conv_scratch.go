@@ -9,14 +9,34 @@ import "sync"
 // collector empties pools, and re-allocating (and page-faulting in)
 // megabyte buffers after every collection costs more than the smaller
 // convolutions do.
-var scratchFree struct {
+var scratchFree scratchList
+
+// scratchList is a list of free buffers and their total capacity; its
+// users hold the mutex.
+type scratchList struct {
 	sync.Mutex
-	bufs []*[]float32
+	bufs   []*[]float32
+	floats int // total capacity of bufs
+}
+
+// take removes buffer i from the list and returns it.
+func (l *scratchList) take(i int) *[]float32 {
+	b := l.bufs[i]
+	last := len(l.bufs) - 1
+	l.bufs[i] = l.bufs[last]
+	l.bufs[last] = nil
+	l.bufs = l.bufs[:last]
+	l.floats -= cap(*b)
+	return b
 }
 
 // scratchKeep is how many buffers scratchFree keeps between calls: enough
 // for the few buffers each of a few workers holds at once.
 const scratchKeep = 24
+
+// scratchKeepFloats bounds the floats scratchFree keeps in all (128 MiB),
+// so that a run of unusually large shapes does not pin memory for good.
+const scratchKeepFloats = 1 << 25
 
 // getScratch returns a buffer of exactly n floats with unspecified
 // contents: the smallest free one that is large enough, or a new one.
@@ -29,11 +49,7 @@ func getScratch(n int) *[]float32 {
 		}
 	}
 	if best >= 0 {
-		b := scratchFree.bufs[best]
-		last := len(scratchFree.bufs) - 1
-		scratchFree.bufs[best] = scratchFree.bufs[last]
-		scratchFree.bufs[last] = nil
-		scratchFree.bufs = scratchFree.bufs[:last]
+		b := scratchFree.take(best)
 		scratchFree.Unlock()
 		*b = (*b)[:n]
 		return b
@@ -44,22 +60,23 @@ func getScratch(n int) *[]float32 {
 }
 
 // putScratch hands a buffer from getScratch back for reuse. When the list
-// is full, the smallest buffer is dropped, since large ones cost the most
-// to allocate again.
+// is full (by count or by size), the smallest buffers are dropped first,
+// since large ones cost the most to allocate again.
 func putScratch(b *[]float32) {
-	scratchFree.Lock()
-	defer scratchFree.Unlock()
-	if len(scratchFree.bufs) < scratchKeep {
-		scratchFree.bufs = append(scratchFree.bufs, b)
+	if cap(*b) > scratchKeepFloats {
 		return
 	}
-	small := 0
-	for i, f := range scratchFree.bufs {
-		if cap(*f) < cap(*scratchFree.bufs[small]) {
-			small = i
+	scratchFree.Lock()
+	defer scratchFree.Unlock()
+	scratchFree.bufs = append(scratchFree.bufs, b)
+	scratchFree.floats += cap(*b)
+	for len(scratchFree.bufs) > scratchKeep || scratchFree.floats > scratchKeepFloats {
+		small := 0
+		for i, f := range scratchFree.bufs {
+			if cap(*f) < cap(*scratchFree.bufs[small]) {
+				small = i
+			}
 		}
-	}
-	if cap(*b) > cap(*scratchFree.bufs[small]) {
-		scratchFree.bufs[small] = b
+		scratchFree.take(small)
 	}
 }

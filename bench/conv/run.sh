@@ -24,7 +24,7 @@ while [ "$round" -lt "${ROUNDS:-2}" ]; do
 	round=$((round + 1))
 	echo "round $round: graft" >&2
 	GOMAXPROCS=2 "$goout.test" -test.run '^$' -test.bench '^BenchmarkConv$' \
-		-test.benchtime "${BENCHTIME:-10x}" >>"$goout"
+		-test.benchtime "${BENCHTIME:-20x}" >>"$goout"
 	echo "round $round: torch" >&2
 	py measure "$torchout"
 done
