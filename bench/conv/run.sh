@@ -4,7 +4,10 @@
 # ratio. The two alternate for ROUNDS rounds and each side keeps its best
 # time, so that load from other processes on a shared machine hits both
 # alike. Both report their fastest single run: Graft's over BENCHTIME runs
-# (its best-ms metric), PyTorch's over 10 runs per memory layout.
+# (its best-ms metric, 20 by default), PyTorch's over 10 runs in each of its
+# two memory layouts, so both sides get 20 tries a round. Both also report
+# their mean CPU time per run (all threads, user + system), which waiting
+# for a core on a loaded machine does not inflate.
 # Run from anywhere: bench/conv/run.sh   (ROUNDS=3 for longer)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
