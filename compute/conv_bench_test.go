@@ -32,10 +32,12 @@ func BenchmarkConv(b *testing.B) {
 }
 
 // BenchmarkConvOther times ResNet-50's stem (7x7 stride 2 on 3 channels,
-// where im2col copies short runs) and a strided 1x1 downsampling conv.
+// where im2col copies short runs), a strided 1x1 downsampling conv and a
+// strided 3x3 (torchvision's ResNet-50 v1.5 strides its 3x3 convs).
 func BenchmarkConvOther(b *testing.B) {
 	benchConvPasses(b, "7x7s2_3-64_224", convCase(32, 224, 224, 3, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1))
 	benchConvPasses(b, "1x1s2_256-512_56", convCase(32, 56, 56, 256, 512, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1))
+	benchConvPasses(b, "3x3s2_128-128_56", convCase(32, 56, 56, 128, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1))
 }
 
 // BenchmarkConvDepthwise times MobileNet-style depthwise 3x3 convolutions.

@@ -1,13 +1,14 @@
 package compute
 
 // This file runs convolutions whose kernel rows read adjacent input pixels
-// (one group, horizontal stride and dilation 1) without im2col. In NHWC the
-// KW taps of one kernel row, for one output pixel, are KW*InC contiguous
-// floats of the input row, and the next output pixel's taps start InC
-// floats later. So for each kernel row ky, the patch rows of mr adjacent
-// output pixels form an mr×(KW*InC) matrix with row stride InC that lies in
-// the input as it is: the Gemm micro-kernel reads it in place (rsa = InC,
-// csa = 1) and sums the KH kernel rows into the output tile with beta = 1.
+// (one group, horizontal dilation 1) without im2col. In NHWC the KW taps of
+// one kernel row, for one output pixel, are KW*InC contiguous floats of the
+// input row, and the next output pixel's taps start StrideW*InC floats
+// later. So for each kernel row ky, the patch rows of mr adjacent output
+// pixels form an mr×(KW*InC) matrix with row stride StrideW*InC that lies
+// in the input as it is: the Gemm micro-kernel reads it in place
+// (rsa = StrideW*InC, csa = 1) and sums the KH kernel rows into the output
+// tile with beta = 1.
 // Only padding needs a copy: each worker copies the input rows its band of
 // output rows reads, with zero columns either side, into scratch (which
 // stays in L2 while the band is computed).
@@ -94,7 +95,7 @@ func convForwardDirectPacked(kern *gemmKernel, p ConvParams, x, wp, bias, y []fl
 	inRows := (bandRows-1)*p.StrideH + reach
 	// Slack past the last row: zero padding, and the whole patch rows that
 	// a partial tile reads past the band's end (their results are dropped).
-	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
+	slack := p.directSlack(mr)
 	dynamicWorkers(tasks, func(_ int, next func() int) {
 		buf := getScratch(inRows*g.stride*c + slack)
 		defer putScratch(buf)
@@ -144,7 +145,7 @@ func directWhole(kern *gemmKernel, p ConvParams, g directGeometry, x, wp, bias, 
 	oh, ow, c := p.OutH(), p.OutW(), p.InC
 	panels := (p.OutC + nr - 1) / nr
 	rows := p.InH + p.PadTop + p.PadBottom
-	slack := (mr + p.KW + p.PadLeft + p.PadRight) * c
+	slack := p.directSlack(mr)
 	imgFloats := rows*g.stride*c + slack
 	buf := getScratch(p.Batch * imgFloats)
 	defer putScratch(buf)
@@ -196,7 +197,7 @@ func (p ConvParams) directGeometry(mr int) directGeometry {
 	ow := p.OutW()
 	rowSlots := (ow + mr - 1) / mr * mr // tile rows per output row in row mode
 	gridStride := p.InW + max(p.PadLeft, p.PadRight)
-	if p.StrideH == 1 && gridStride < rowSlots {
+	if p.StrideH == 1 && p.StrideW == 1 && gridStride < rowSlots {
 		return directGeometry{grid: true, stride: gridStride}
 	}
 	return directGeometry{stride: p.InW + p.PadLeft + p.PadRight}
@@ -205,7 +206,7 @@ func (p ConvParams) directGeometry(mr int) directGeometry {
 // useDirect reports whether convForwardDirect can run p and waste few of
 // the micro-kernel's rows.
 func (p ConvParams) useDirect(kern *gemmKernel) bool {
-	if p.Groups != 1 || p.StrideW != 1 || p.DilationW != 1 || p.isPointwise() {
+	if p.Groups != 1 || p.DilationW != 1 || p.isPointwise() || p.KW*p.InC < directMinDepth {
 		return false
 	}
 	g := p.directGeometry(kern.mr)
@@ -214,6 +215,19 @@ func (p ConvParams) useDirect(kern *gemmKernel) bool {
 		slots = g.stride
 	}
 	return 4*p.OutW() >= 3*slots // at least 75% of the tile rows are used
+}
+
+// directMinDepth is the fewest values (KW*InC) one kernel row's patch must
+// have for convForwardDirect: with fewer, such as the 3-channel stem, the
+// micro-kernel's calls are too short and im2col's single deep product
+// wins.
+const directMinDepth = 32
+
+// directSlack is the floats a band needs past its last input row: zero
+// padding, and the whole patch rows that a partial tile reads past the
+// band's end (their results are dropped).
+func (p ConvParams) directSlack(mr int) int {
+	return (mr*p.StrideW + p.KW + p.PadLeft + p.PadRight) * p.InC
 }
 
 // copyRows copies rows input rows of one image img, from row iy0 on, into
@@ -264,6 +278,7 @@ func directRowBand(kern *gemmKernel, p ConvParams, g directGeometry, iy0, bandRo
 	mr, nr := kern.mr, kern.nr
 	ow, c := p.OutW(), p.InC
 	k := p.KW * c
+	sw := p.StrideW * c // floats from one output pixel's patch to the next
 	rowFloats := g.stride * c
 	panels := (p.OutC + nr - 1) / nr
 	for r := 0; r < bandRows; r++ {
@@ -291,8 +306,8 @@ func directRowBand(kern *gemmKernel, p ConvParams, g directGeometry, iy0, bandRo
 				}
 				beta := float32(0)
 				for ky := ky0; ky < ky1; ky++ {
-					a := &rows[ky*p.DilationH*rowFloats+ox0*c]
-					kern.fn(k, a, c, 1, &wpanel[ky*panels*nr*k], nr, &dst[0], ldc, 1, beta)
+					a := &rows[ky*p.DilationH*rowFloats+ox0*sw]
+					kern.fn(k, a, sw, 1, &wpanel[ky*panels*nr*k], nr, &dst[0], ldc, 1, beta)
 					beta = 1
 				}
 				if !full && ky0 < ky1 {

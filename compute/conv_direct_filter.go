@@ -20,7 +20,7 @@ const directFilterMaxFloats = 1 << 20
 // position in eight, and a kernel small enough for private copies.
 func (p ConvParams) useDirectFilter(kern *gemmKernel) bool {
 	stride := p.InW + max(p.PadLeft, p.PadRight)
-	return p.useDirect(kern) && p.StrideH == 1 && 8*p.OutW() >= 7*stride &&
+	return p.useDirect(kern) && p.StrideH == 1 && p.StrideW == 1 && 8*p.OutW() >= 7*stride &&
 		p.KH*p.KW*p.InC*p.OutC <= directFilterMaxFloats
 }
 

@@ -12,15 +12,19 @@ import (
 // stride and dilation, padding wider than the kernel's reach, kernels
 // taller than the padded input is for some rows.
 var directCases = []ConvParams{
-	convCase(2, 9, 28, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),  // 3x3 same, partial panel
-	convCase(1, 6, 31, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), // partial tiles
-	convCase(2, 11, 16, 3, 8, 5, 5, 2, 1, 2, 2, 2, 2, 1, 1, 1),  // vertical stride 2
-	convCase(1, 12, 20, 4, 7, 3, 3, 1, 1, 2, 2, 1, 1, 2, 1, 1),  // vertical dilation 2
-	convCase(1, 5, 15, 2, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1),   // 1x3
-	convCase(1, 15, 15, 6, 5, 7, 1, 1, 1, 3, 3, 0, 0, 1, 1, 1),  // 7x1
-	convCase(3, 3, 14, 4, 40, 3, 3, 1, 1, 3, 3, 0, 2, 1, 1, 1),  // rows with no tap inside
-	convCase(1, 1, 14, 3, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),   // 1x1 padded
-	convCase(2, 7, 7, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),   // 7x7 map
+	convCase(2, 9, 28, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),   // 3x3 same, partial panel
+	convCase(1, 6, 31, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),  // partial tiles
+	convCase(2, 11, 16, 3, 8, 5, 5, 2, 1, 2, 2, 2, 2, 1, 1, 1),   // vertical stride 2
+	convCase(1, 12, 20, 4, 7, 3, 3, 1, 1, 2, 2, 1, 1, 2, 1, 1),   // vertical dilation 2
+	convCase(1, 5, 15, 2, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1),    // 1x3
+	convCase(1, 15, 15, 6, 5, 7, 1, 1, 1, 3, 3, 0, 0, 1, 1, 1),   // 7x1
+	convCase(3, 3, 14, 4, 40, 3, 3, 1, 1, 3, 3, 0, 2, 1, 1, 1),   // rows with no tap inside
+	convCase(1, 1, 14, 3, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // 1x1 padded
+	convCase(2, 7, 7, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),    // 7x7 map
+	convCase(2, 15, 29, 12, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), // 3x3 stride 2, partial tile
+	convCase(1, 9, 30, 16, 32, 3, 3, 2, 2, 0, 1, 0, 1, 1, 1, 1),  // TF same, stride 2
+	convCase(2, 8, 28, 40, 24, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1),  // 1x1 stride 2
+	convCase(1, 10, 44, 8, 16, 3, 3, 1, 3, 1, 1, 1, 1, 1, 1, 1),  // horizontal stride 3
 }
 
 // TestConvForwardDirect runs convForwardDirect against the reference with
@@ -79,7 +83,7 @@ func TestKernelRowsInside(t *testing.T) {
 }
 
 // TestConvBackwardFilterDirect runs convBackwardFilterDirect against the
-// reference on the directCases it accepts (vertical stride 1), with every
+// reference on the directCases it accepts (stride 1), with every
 // micro-kernel and with bands of one output row and of many.
 func TestConvBackwardFilterDirect(t *testing.T) {
 	oldBand := directBandFloats
@@ -93,7 +97,7 @@ func TestConvBackwardFilterDirect(t *testing.T) {
 		for _, band := range []int{1, 1 << 16} {
 			directBandFloats = band
 			for _, p := range directCases {
-				if p.StrideH != 1 {
+				if p.StrideH != 1 || p.StrideW != 1 {
 					continue
 				}
 				t.Run(fmt.Sprintf("%s_band%d_%s", name, band, convName(p)), func(t *testing.T) {
