@@ -1,9 +1,9 @@
 #!/bin/sh
 # Times Graft's convolutions (go test -bench Conv) and PyTorch 1.13's at the
 # same ResNet-50 shapes, batch 32, two threads, and prints both with their
-# ratio. The two alternate for ROUNDS rounds and each side keeps its best
-# time, so that load from other processes on a shared machine hits both
-# alike. Both report their fastest single run: Graft's over BENCHTIME runs
+# ratio. The two alternate shape by shape for ROUNDS rounds and each side
+# keeps its best time, so that load from other processes on a shared
+# machine hits both alike. Both report their fastest single run: Graft's over BENCHTIME runs
 # (its best-ms metric, 20 by default), PyTorch's over 10 runs in each of its
 # two memory layouts, so both sides get 20 tries a round. Both also report
 # their mean CPU time per run (all threads, user + system), which waiting
@@ -22,13 +22,17 @@ py() {
 }
 go test -c -o "$goout.test" ./compute/
 trap 'rm -f "$goout" "$torchout" "$goout.test"' EXIT
+shapes=$(py shapes)
 round=0
 while [ "$round" -lt "${ROUNDS:-2}" ]; do
 	round=$((round + 1))
-	echo "round $round: graft" >&2
-	GOMAXPROCS=2 "$goout.test" -test.run '^$' -test.bench '^BenchmarkConv$' \
-		-test.benchtime "${BENCHTIME:-20x}" >>"$goout"
-	echo "round $round: torch" >&2
-	py measure "$torchout"
+	echo "round $round" >&2
+	# Shape by shape, so that the two sides of one comparison run seconds
+	# apart, under much the same load.
+	for shape in $shapes; do
+		GOMAXPROCS=2 "$goout.test" -test.run '^$' -test.bench "^BenchmarkConv\$/^$shape\$/" \
+			-test.benchtime "${BENCHTIME:-20x}" >>"$goout"
+		py measure "$torchout" "$shape"
+	done
 done
 py table "$goout" "$torchout"

@@ -3,7 +3,9 @@ ResNet-50 shapes of compute.BenchmarkConv, and prints them beside Graft's
 numbers read from `go test -bench` output.
 
 Usage (run.sh drives both):
-  torch_conv.py measure TORCH_OUT        append one round of PyTorch times
+  torch_conv.py shapes                   print the shape names
+  torch_conv.py measure TORCH_OUT [NAME] append one round of PyTorch times
+                                         (of every shape, or of NAME)
   torch_conv.py table GO_OUT TORCH_OUT   best of all rounds, side by side
 """
 import re
@@ -59,9 +61,12 @@ def torch_times(n, hw, cin, cout, k, pad, memory_format):
     return [best_time(forward), best_time(backward_data), best_time(backward_filter)]
 
 
-def measure(path):
+def measure(path, only=None):
+    """Appends one round of times for every shape, or for the one named."""
     with open(path, "a") as f:
         for name, n, hw, cin, cout, k, pad in SHAPES:
+            if only is not None and name != only:
+                continue
             nchw = torch_times(n, hw, cin, cout, k, pad, torch.contiguous_format)
             nhwc = torch_times(n, hw, cin, cout, k, pad, torch.channels_last)
             for i, pname in enumerate(PASSES):
@@ -130,6 +135,8 @@ def table(go_path, torch_path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "measure":
-        measure(sys.argv[2])
+        measure(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    elif sys.argv[1] == "shapes":
+        print(" ".join(s[0] for s in SHAPES))
     else:
         table(sys.argv[2], sys.argv[3])
