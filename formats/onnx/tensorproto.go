@@ -38,6 +38,11 @@ func (t *TensorProto) Float32() (*tensor.Tensor, error) {
 	}
 	out := make([]float32, n)
 	switch {
+	case t.RawData != nil && t.DataType == TypeFloat:
+		raw := t.RawData[:4*len(out)]
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
 	case t.RawData != nil:
 		size := elemSize(t.DataType)
 		for i := range out {
