@@ -468,7 +468,8 @@ func BaseFromFile(path, cutAt string) (*Model, error) {
 }
 
 // classifierInput returns the node feeding a graph's final classifier, or
-// the output node when there is none.
+// the output node when there is none: the input of a final Dense layer, or
+// of a final 1x1 convolution, behind any softmax, reshape or dropout.
 func classifierInput(g *nn.Graph) string {
 	out := g.Outputs()[0]
 	cur := out
@@ -484,6 +485,12 @@ func classifierInput(g *nn.Graph) string {
 			continue
 		case *nn.Dense:
 			return ins[0]
+		case *nn.Conv2D:
+			// A 1x1 convolution reached through the softmax and reshapes
+			// is a classifier on pooled features (TFLite MobileNets).
+			if k := l.Params()[0].Value.Shape; len(k) == 4 && k[0] == 1 && k[1] == 1 && cur != out {
+				return ins[0]
+			}
 		}
 		return out
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/graftfile"
 	"github.com/graft-ml/graft/train"
+	"github.com/graft-ml/graft/zoo"
 )
 
 // Options configures a demo run. Zero values take the defaults noted.
@@ -58,8 +59,12 @@ type Options struct {
 	BNStats bool
 	// TestSamples caps the target test images (default all 5,000).
 	TestSamples int
-	// Weights, when set, is a Graft file to transfer from instead of the
-	// demo's own pretraining.
+	// Weights, when set, is the pretrained model to transfer from instead
+	// of the demo's own: any file Graft reads, or a zoo name whose weights
+	// 'graft models pull' downloaded. Its preprocessing is used, and its base
+	// is cut before its classifier unless CutAt says otherwise. The
+	// from-scratch baseline runs only for zoo names (a file's architecture
+	// cannot be re-initialised).
 	Weights string
 	Seed    uint64
 	Workers int
@@ -71,7 +76,8 @@ type Result struct {
 	SourceAccuracy   float64 // pretrained model on the source classes' test images (NaN when pretraining was skipped)
 	SourceCached     bool
 	TransferAccuracy float64
-	ScratchAccuracy  float64
+	ScratchAccuracy  float64 // valid when ScratchRun
+	ScratchRun       bool
 	TestImages       int
 	Seconds          float64
 	ModelPath        string
@@ -108,7 +114,7 @@ func (o *Options) defaults() error {
 	if o.SourceEpochs == 0 {
 		o.SourceEpochs = 4
 	}
-	if o.CutAt == "" {
+	if o.CutAt == "" && o.Weights == "" {
 		o.CutAt = DefaultCut
 	}
 	if o.PerClass == 0 {
@@ -217,9 +223,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	fmt.Fprintf(o.Log, "target task: %d classes (%v), %d labelled training images, %d test images\n",
 		len(target.names), target.names, target.Len(), test.Len())
 
-	base, err := graft.NewBase(o.Arch, graft.BaseOptions{Weights: weights, InputSize: o.InputSize, Width: o.Width, Seed: o.Seed, CutAt: o.CutAt})
+	var base *graft.Model
+	if o.Weights != "" {
+		base, err = graft.BaseFromFile(o.Weights, o.CutAt)
+	} else {
+		base, err = graft.NewBase(o.Arch, graft.BaseOptions{Weights: weights, InputSize: o.InputSize, Width: o.Width, Seed: o.Seed, CutAt: o.CutAt})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("demo: source model: %w", err)
+	}
+	arch := o.Arch
+	if o.Weights != "" {
+		arch = o.Weights
 	}
 	transfer, err := base.WithHead(target.names, graft.Head{Dropout: 0.1, Flatten: true, Seed: o.Seed})
 	if err != nil {
@@ -231,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			Optimizer: "adamw", WeightDecay: 0.05,
 			OnEpoch: epochLogger(o.Log, "transfer")}}
 	fmt.Fprintf(o.Log, "transfer: %s cut at %s, base frozen, head trained %d epochs on cached features, then everything fine-tuned %d epochs at a tenth of the rate\n",
-		o.Arch, o.CutAt, o.HeadEpochs, o.FineTuneEpochs)
+		arch, transfer.Network().Feature, o.HeadEpochs, o.FineTuneEpochs)
 	if _, err := transfer.Fit(ctx, target, target, recipe); err != nil {
 		return nil, fmt.Errorf("demo: transfer: %w", err)
 	}
@@ -246,30 +261,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// 3. The same network from scratch on the same 100 images.
-	scratchBase, err := graft.NewBase(o.Arch, graft.BaseOptions{InputSize: o.InputSize, Width: o.Width, Seed: o.Seed + 7, CutAt: o.CutAt})
-	if err != nil {
+	if acc, ok, err := o.fromScratch(ctx, transfer, target, test); err != nil {
 		return nil, err
+	} else if ok {
+		res.ScratchAccuracy, res.ScratchRun = acc, true
+	} else {
+		fmt.Fprintf(o.Log, "from scratch: skipped (%s is a file; only zoo architectures can be re-initialised)\n", o.Weights)
 	}
-	scratch, err := scratchBase.WithHead(target.names, graft.Head{Dropout: 0.1, Flatten: true, Seed: o.Seed})
-	if err != nil {
-		return nil, err
-	}
-	scratchNet := scratch.Network()
-	scratchNet.Preprocess = o.preprocess()
-	fmt.Fprintf(o.Log, "from scratch: the same network, all layers trained %d epochs on the same images\n", o.ScratchEpochs)
-	_, err = scratch.FitPhases(ctx, target, target, train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers, Optimizer: "adamw", WeightDecay: 0.05,
-		OutDir: filepath.Join(o.OutDir, "scratch"), OnEpoch: epochLogger(o.Log, "scratch"),
-		Phases: []train.Phase{{Name: "scratch", Epochs: o.ScratchEpochs, LR: 3e-3, WarmupFraction: 0.1}}})
-	if err != nil {
-		return nil, fmt.Errorf("demo: from scratch: %w", err)
-	}
-	sev, err := scratch.Evaluate(ctx, test)
-	if err != nil {
-		return nil, err
-	}
-	res.ScratchAccuracy = sev.Accuracy()
 	res.Seconds = time.Since(start).Seconds()
-	js, _ := json.MarshalIndent(res, "", "  ")
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("demo: result: %w", err)
+	}
 	if err := graftfile.WriteAtomic(filepath.Join(o.OutDir, "result.json"), func(w io.Writer) error {
 		_, err := w.Write(js)
 		return err
@@ -277,6 +280,43 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// fromScratch trains the transferred model's architecture from random
+// weights on the target images; ok is false when the architecture is a
+// file's rather than the zoo's.
+func (o *Options) fromScratch(ctx context.Context, transfer *graft.Model, target, test data.Dataset) (acc float64, ok bool, err error) {
+	arch, opt := o.Arch, graft.BaseOptions{InputSize: o.InputSize, Width: o.Width, Seed: o.Seed + 7, CutAt: o.CutAt}
+	pre := o.preprocess()
+	if o.Weights != "" {
+		if _, isZoo := zoo.Lookup(o.Weights); !isZoo {
+			return 0, false, nil
+		}
+		arch = o.Weights
+		pre = transfer.Network().Preprocess
+		opt = graft.BaseOptions{InputSize: pre.Height, Seed: o.Seed + 7, CutAt: transfer.Network().Feature}
+	}
+	scratchBase, err := graft.NewBase(arch, opt)
+	if err != nil {
+		return 0, false, err
+	}
+	scratch, err := scratchBase.WithHead(target.ClassNames(), graft.Head{Dropout: 0.1, Flatten: true, Seed: o.Seed})
+	if err != nil {
+		return 0, false, err
+	}
+	scratch.Network().Preprocess = pre
+	fmt.Fprintf(o.Log, "from scratch: the same network, all layers trained %d epochs on the same images\n", o.ScratchEpochs)
+	_, err = scratch.FitPhases(ctx, target, target, train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers, Optimizer: "adamw", WeightDecay: 0.05,
+		OutDir: filepath.Join(o.OutDir, "scratch"), OnEpoch: epochLogger(o.Log, "scratch"),
+		Phases: []train.Phase{{Name: "scratch", Epochs: o.ScratchEpochs, LR: 3e-3, WarmupFraction: 0.1}}})
+	if err != nil {
+		return 0, false, fmt.Errorf("demo: from scratch: %w", err)
+	}
+	sev, err := scratch.Evaluate(ctx, test)
+	if err != nil {
+		return 0, false, err
+	}
+	return sev.Accuracy(), true, nil
 }
 
 func epochLogger(w io.Writer, label string) func(train.EpochLog) {
