@@ -226,11 +226,13 @@ func writeTrainSummary(w io.Writer, m *graft.Model, base string, phases []train.
 
 // epochBar draws a progress bar with throughput and time left.
 type epochBar struct {
-	w    io.Writer
-	last time.Time
+	w      io.Writer
+	last   time.Time
+	epochs int // epochs of the current phase, from the batch reports
 }
 
 func (b *epochBar) batch(p train.BatchProgress) {
+	b.epochs = p.Epochs
 	if time.Since(b.last) < 200*time.Millisecond && p.Batch != p.Batches {
 		return
 	}
@@ -245,6 +247,11 @@ func (b *epochBar) batch(p train.BatchProgress) {
 
 func (b *epochBar) epoch(l train.EpochLog, w io.Writer) {
 	fmt.Fprintf(b.w, "\r%-100s\r", "")
+	// Long phases (cached head epochs take milliseconds) print every tenth
+	// epoch, the first and the last; metrics.csv has them all.
+	if b.epochs > 20 && l.Epoch != 1 && l.Epoch != b.epochs && l.Epoch%10 != 0 {
+		return
+	}
 	cached := ""
 	if l.Cached {
 		cached = "  (cached features)"
