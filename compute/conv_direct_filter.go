@@ -11,13 +11,13 @@ package compute
 // a product whose A operand, indexed (kx*InC+c, q), lies in the band with
 // row stride 1 and column stride InC: the micro-kernel reads it in place.
 
-// directFilterMaxFloats bounds the kernel gradient, in floats, that each
-// worker keeps a private copy of.
+// directFilterMaxFloats bounds the kernel gradient, in floats, of which
+// each of sumShares's shares keeps a private copy.
 const directFilterMaxFloats = 1 << 20
 
 // useDirectFilter reports whether convBackwardFilterDirect runs p.
-// It needs the grid layout (vertical stride 1) to waste at most one
-// position in eight, and a kernel small enough for private copies.
+// It needs stride 1, the grid layout to waste at most one position in
+// eight, and a kernel small enough for private copies.
 func (p ConvParams) useDirectFilter(kern *gemmKernel) bool {
 	stride := p.InW + max(p.PadLeft, p.PadRight)
 	return p.useDirect(kern) && p.StrideH == 1 && p.StrideW == 1 && 8*p.OutW() >= 7*stride &&

@@ -56,6 +56,14 @@ func pointwiseChunkRows(total int) int {
 	return max((total+8*Threads()-1)/(8*Threads()), 4*minTileRows)
 }
 
+// pointwiseFewPixels reports a pointwise convolution over too few pixels
+// for pointwiseChunkRows's chunks to share out evenly (ResNet's 7x7 layers:
+// 1568 pixels at batch 32); it runs as one parallel Gemm instead, which
+// splits the product by columns or in finer row chunks.
+func pointwiseFewPixels(total int) bool {
+	return total < 8*Threads()*minTileRows
+}
+
 // tileRows picks how many of total output pixels one im2col tile holds for
 // a patch length of k, leaving each worker the same whole number of tiles.
 func tileRows(total, k int) int {
@@ -70,6 +78,15 @@ func tileRows(total, k int) int {
 func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	total := p.Batch * p.OutH() * p.OutW()
+	if p.isPointwise() && p.Groups == 1 && pointwiseFewPixels(total) {
+		Gemm(false, false, total, p.OutC, p.InC, 1, x, p.InC, w, p.OutC, 0, y, p.OutC)
+		if bias != nil {
+			ParallelFor(total, max(elementwiseGrain/p.OutC, 1), func(r0, r1 int) {
+				addBiasRows(y[r0*p.OutC:r1*p.OutC], bias)
+			})
+		}
+		return
+	}
 	if p.isPointwise() {
 		chunk := pointwiseChunkRows(total)
 		dynamicWorkers((total+chunk-1)/chunk, func(_ int, next func() int) {
@@ -113,6 +130,10 @@ func convBackwardDataGemm(p ConvParams, dy, w, dx []float32) {
 	icg, ocg := p.InC/p.Groups, p.OutC/p.Groups
 	oh, ow := p.OutH(), p.OutW()
 	total := p.Batch * oh * ow
+	if p.isPointwise() && p.Groups == 1 && pointwiseFewPixels(total) {
+		Gemm(false, true, total, p.InC, p.OutC, 1, dy, p.OutC, w, p.OutC, 0, dx, p.InC)
+		return
+	}
 	if p.isPointwise() {
 		chunk := pointwiseChunkRows(total)
 		dynamicWorkers((total+chunk-1)/chunk, func(_ int, next func() int) {
