@@ -82,6 +82,10 @@ func convForwardDirectPacked(kern *gemmKernel, p ConvParams, x, wp, bias, y []fl
 	panels := (p.OutC + nr - 1) / nr
 	g := p.directGeometry(mr)
 	if p.directWhole(g) {
+		if pk := pairKernelFor(kern); pk != nil && 2*ow == mr {
+			directPairs(kern, pk, p, x, wp, bias, y)
+			return
+		}
 		directWhole(kern, p, g, x, wp, bias, y)
 		return
 	}

@@ -25,6 +25,9 @@ var directCases = []ConvParams{
 	convCase(1, 9, 30, 16, 32, 3, 3, 2, 2, 0, 1, 0, 1, 1, 1, 1),  // TF same, stride 2
 	convCase(2, 8, 28, 40, 24, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1),  // 1x1 stride 2
 	convCase(1, 10, 44, 8, 16, 3, 3, 1, 3, 1, 1, 1, 1, 1, 1, 1),  // horizontal stride 3
+	convCase(3, 7, 7, 8, 40, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1),    // 7-wide rows in pairs, 5x5
+	convCase(1, 9, 7, 4, 33, 3, 3, 1, 1, 0, 0, 1, 1, 2, 1, 1),    // pairs, dilation, odd one out
+	convCase(2, 7, 13, 4, 40, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1),   // pairs, horizontal stride 2
 }
 
 // TestConvForwardDirect runs convForwardDirect against the reference with
@@ -44,6 +47,15 @@ func TestConvForwardDirect(t *testing.T) {
 		}
 		if modes[true] == 0 || modes[false] == 0 {
 			t.Errorf("%s: directCases run %d in grid mode and %d in row mode; want both", name, modes[true], modes[false])
+		}
+		pairs := 0
+		for _, p := range directCases {
+			if p.directWhole(p.directGeometry(kern.mr)) && 2*p.OutW() == kern.mr && pairKernelFor(kern) != nil {
+				pairs++
+			}
+		}
+		if pairs < 3 && pairKernelFor(kern) != nil {
+			t.Errorf("%s: only %d directCases run in pairs", name, pairs)
 		}
 		for _, band := range []int{1, 1 << 16} {
 			directBandFloats = band

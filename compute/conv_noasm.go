@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package compute
+
+// pairKernelFor returns nil: this build has no assembly.
+func pairKernelFor(*gemmKernel) pairKernel { return nil }
