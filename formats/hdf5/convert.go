@@ -3,6 +3,7 @@ package hdf5
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 )
 
@@ -64,7 +65,7 @@ func convertFloat32(dst []float32, src []byte, t *datatype) error {
 		}
 	case t.class == classFloat && sz == 2:
 		for i := range dst {
-			dst[i] = float16to32(order.Uint16(src[i*2:]))
+			dst[i] = half.ToFloat32(order.Uint16(src[i*2:]))
 		}
 	case t.class == classFixed && t.signed:
 		for i := range dst {
@@ -105,7 +106,7 @@ func convertFloat64(dst []float64, src []byte, t *datatype) error {
 		}
 	case t.class == classFloat && sz == 2:
 		for i := range dst {
-			dst[i] = float64(float16to32(order.Uint16(src[i*2:])))
+			dst[i] = float64(half.ToFloat32(order.Uint16(src[i*2:])))
 		}
 	case t.class == classFixed && t.signed:
 		for i := range dst {
@@ -119,25 +120,4 @@ func convertFloat64(dst []float64, src []byte, t *datatype) error {
 		return fmt.Errorf("cannot convert %s", t)
 	}
 	return nil
-}
-
-// float16to32 converts an IEEE half-precision value exactly.
-func float16to32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp != 0:
-		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-	case mant == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal: value = mant * 2^-24.
-	v := float32(mant) * (1.0 / (1 << 24))
-	if sign != 0 {
-		v = -v
-	}
-	return v
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 	"os"
 	"path/filepath"
@@ -208,14 +209,14 @@ func TestFloat16(t *testing.T) {
 		0x0400: 6.1035156e-05, 0x3555: 0.33325195,
 	}
 	for h, want := range cases {
-		if got := float16to32(h); got != want {
-			t.Errorf("float16to32(%#04x) = %v, want %v", h, got, want)
+		if got := half.ToFloat32(h); got != want {
+			t.Errorf("half.ToFloat32(%#04x) = %v, want %v", h, got, want)
 		}
 	}
-	if got := float16to32(0x7c00); !math.IsInf(float64(got), 1) {
+	if got := half.ToFloat32(0x7c00); !math.IsInf(float64(got), 1) {
 		t.Errorf("float16 +inf = %v", got)
 	}
-	if got := float16to32(0x7e00); !math.IsNaN(float64(got)) {
+	if got := half.ToFloat32(0x7e00); !math.IsNaN(float64(got)) {
 		t.Errorf("float16 NaN = %v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"io/fs"
 	"math"
 	"os"
@@ -267,29 +268,9 @@ func decodeTFJSWeight(w tfjsWeight, buf []byte) ([]float32, int, error) {
 			return nil, 0, err
 		}
 		for i := range out {
-			out[i] = halfToFloat(binary.LittleEndian.Uint16(buf[2*i:]))
+			out[i] = half.ToFloat32(binary.LittleEndian.Uint16(buf[2*i:]))
 		}
 		return out, 2 * n, nil
 	}
 	return nil, 0, fmt.Errorf("quantisation dtype %q: want uint8, uint16 or float16", q.Dtype)
-}
-
-// halfToFloat converts an IEEE 754 half-precision value.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := int(h>>10) & 0x1f
-	frac := uint32(h & 0x3ff)
-	switch {
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0:
-		f := float32(frac) / 1024 * float32(math.Pow(2, -14))
-		if sign != 0 {
-			return -f
-		}
-		return f
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	}
-	return math.Float32frombits(sign | uint32(exp-15+127)<<23 | frac<<13)
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 
 	"github.com/graft-ml/graft/tensor"
@@ -60,7 +61,7 @@ func (t *TensorProto) Float32() (*tensor.Tensor, error) {
 		}
 	case t.DataType == TypeFloat16:
 		for i, v := range t.Int32Data {
-			out[i] = halfToFloat(uint16(v))
+			out[i] = half.ToFloat32(uint16(v))
 		}
 	default:
 		for i, v := range t.Int32Data {
@@ -143,7 +144,7 @@ func decodeRaw(dt int64, b []byte) float32 {
 	case TypeDouble:
 		return float32(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 	case TypeFloat16:
-		return halfToFloat(binary.LittleEndian.Uint16(b))
+		return half.ToFloat32(binary.LittleEndian.Uint16(b))
 	case TypeBFloat16:
 		return math.Float32frombits(uint32(binary.LittleEndian.Uint16(b)) << 16)
 	case TypeInt64:
@@ -164,24 +165,4 @@ func decodeRaw(dt int64, b []byte) float32 {
 		return float32(b[0])
 	}
 	return 0
-}
-
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0:
-		for mant&0x400 == 0 {
-			mant <<= 1
-			exp--
-		}
-		exp++
-		mant &= 0x3ff
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 }

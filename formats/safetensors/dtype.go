@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"encoding/binary"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 )
 
@@ -56,7 +57,7 @@ func decodeInto(d DType, src []byte, dst []float32) int {
 		}
 	case F16:
 		for i := range dst {
-			dst[i] = halfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = half.ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	case BF16:
 		for i := range dst {
@@ -103,26 +104,4 @@ func decodeInto(d DType, src []byte, dst []float32) int {
 		}
 	}
 	return -1
-}
-
-// halfToFloat32 converts an IEEE 754 binary16 value to float32 exactly,
-// subnormals, infinities and NaN payloads included.
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	case exp != 0: // normal
-		return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
-	case frac == 0: // signed zero
-		return math.Float32frombits(sign)
-	}
-	// Subnormal: value = frac * 2^-24, exact in float32.
-	v := float32(frac) * (1.0 / (1 << 24))
-	if sign != 0 {
-		v = -v
-	}
-	return v
 }

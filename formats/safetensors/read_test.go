@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"encoding/binary"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestReadPythonFile(t *testing.T) {
 // definition: (-1)^s × 2^(e-15) × (1 + m/1024), or 2^-14 × m/1024 for e = 0.
 func TestHalfToFloat32AllValues(t *testing.T) {
 	for h := 0; h < 1<<16; h++ {
-		got := halfToFloat32(uint16(h))
+		got := half.ToFloat32(uint16(h))
 		s, e, m := h>>15, (h>>10)&0x1f, h&0x3ff
 		var want float64
 		switch {

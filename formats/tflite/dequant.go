@@ -3,6 +3,7 @@ package tflite
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 )
 
@@ -37,7 +38,7 @@ func (t *Tensor) Float32s() ([]float32, error) {
 		return out, nil
 	case Float16:
 		for i := range out {
-			out[i] = halfToFloat(binary.LittleEndian.Uint16(d[2*i:]))
+			out[i] = half.ToFloat32(binary.LittleEndian.Uint16(d[2*i:]))
 		}
 		return out, nil
 	}
@@ -98,24 +99,4 @@ func (t *Tensor) Ints() ([]int, error) {
 		}
 	}
 	return out, nil
-}
-
-// halfToFloat converts an IEEE 754 binary16 value to float32.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: value = mant * 2^-24
-		f := float32(mant) * (1.0 / (1 << 24))
-		if sign != 0 {
-			return -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 }

@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"github.com/graft-ml/graft/formats/internal/half"
 	"math"
 	"strings"
 	"testing"
@@ -253,11 +254,11 @@ func branchesByHand(x []float32) []float64 {
 
 func TestHalfToFloat(t *testing.T) {
 	for h, want := range map[uint16]float32{0x3c00: 1, 0xc000: -2, 0x3555: 0.333251953125, 0x0001: 5.960464477539063e-08, 0x7bff: 65504, 0x8000: float32(math.Copysign(0, -1))} {
-		if got := halfToFloat(h); got != want || math.Signbit(float64(got)) != math.Signbit(float64(want)) {
-			t.Errorf("halfToFloat(%#04x) = %g, want %g", h, got, want)
+		if got := half.ToFloat32(h); got != want || math.Signbit(float64(got)) != math.Signbit(float64(want)) {
+			t.Errorf("half.ToFloat32(%#04x) = %g, want %g", h, got, want)
 		}
 	}
-	if !math.IsInf(float64(halfToFloat(0x7c00)), 1) || !math.IsNaN(float64(halfToFloat(0x7e00))) {
+	if !math.IsInf(float64(half.ToFloat32(0x7c00)), 1) || !math.IsNaN(float64(half.ToFloat32(0x7e00))) {
 		t.Error("halfToFloat: infinity or NaN mishandled")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/graft-ml/graft/formats/internal/half"
 	"io"
 	"math"
 	"math/big"
@@ -462,7 +463,7 @@ func decodeElem(dtype string, b []byte) float32 {
 	case "double":
 		return float32(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 	case "half":
-		return halfToFloat(binary.LittleEndian.Uint16(b))
+		return half.ToFloat32(binary.LittleEndian.Uint16(b))
 	case "bfloat16":
 		return math.Float32frombits(uint32(binary.LittleEndian.Uint16(b)) << 16)
 	case "long":
@@ -477,24 +478,4 @@ func decodeElem(dtype string, b []byte) float32 {
 		return float32(b[0])
 	}
 	return 0
-}
-
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0:
-		for mant&0x400 == 0 {
-			mant <<= 1
-			exp--
-		}
-		exp++
-		mant &= 0x3ff
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 }
