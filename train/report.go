@@ -1,6 +1,8 @@
 package train
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ const (
 	LossPNG      = "loss.png"
 	AccuracyPNG  = "accuracy.png"
 	ConfusionPNG = "confusion.png"
+	ConfigJSON   = "config.json"
 )
 
 // ReportSetting is one line of a report's configuration table.
@@ -45,10 +48,10 @@ type ReportInput struct {
 	Worst int
 }
 
-// WriteReport writes a run report into dir: loss.png and accuracy.png
-// (learning curves, when there is a history), confusion.png, and
-// report.html, one self-contained page holding all of it. Every file is
-// written atomically.
+// WriteReport writes a run report into dir: config.json (the settings, when
+// there are any), loss.png and accuracy.png (learning curves, when there is
+// a history), confusion.png, and report.html, one self-contained page
+// holding all of it. Every file is written atomically.
 func WriteReport(dir string, r ReportInput) error {
 	if r.Eval == nil || r.Eval.Confusion == nil {
 		return errors.New("train: report: no evaluation to report")
@@ -61,6 +64,15 @@ func WriteReport(dir string, r ReportInput) error {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: report: %w", err)
+	}
+	if len(r.Config) > 0 {
+		b, err := configJSON(r.Config)
+		if err != nil {
+			return fmt.Errorf("train: report: %w", err)
+		}
+		if err := writeFileAtomic(filepath.Join(dir, ConfigJSON), b); err != nil {
+			return fmt.Errorf("train: report: %w", err)
+		}
 	}
 	pngs := map[string][]byte{}
 	if len(r.History) > 0 {
@@ -140,4 +152,38 @@ func learningCurves(logs []EpochLog) map[string]*lineChart {
 		LossPNG:     mk("Loss per epoch", "loss", trL, vaL),
 		AccuracyPNG: mk("Accuracy per epoch", "accuracy %", trA, vaA),
 	}
+}
+
+// configJSON renders settings as one JSON object whose keys keep their
+// order; a repeated name keeps its last value.
+func configJSON(settings []ReportSetting) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	seen := map[string]int{}
+	var order []ReportSetting
+	for _, s := range settings {
+		if i, ok := seen[s.Name]; ok {
+			order[i].Value = s.Value
+			continue
+		}
+		seen[s.Name] = len(order)
+		order = append(order, s)
+	}
+	for i, s := range order {
+		k, err := json.Marshal(s.Name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(s.Value)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "  %s: %s", k, v)
+		if i < len(order)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
+	return b.Bytes(), nil
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,9 +27,21 @@ func TestWriteReport(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	in := ReportInput{Title: "blobs run", Model: "best.graft", History: hist.Epochs, Eval: ev, Data: val, Worst: 5,
-		Config: []ReportSetting{{"optimizer", "adam"}, {"batch", "8"}}}
+		Config: []ReportSetting{{"optimizer", "adam"}, {"batch", "8"}, {"note", "a \"quoted\" <value>"}}}
 	if err := WriteReport(dir, in); err != nil {
 		t.Fatal(err)
+	}
+	cj, err := os.ReadFile(filepath.Join(dir, ConfigJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"optimizer\": \"adam\",\n  \"batch\": \"8\",\n  \"note\": \"a \\\"quoted\\\" \\u003cvalue\\u003e\"\n}\n"
+	if string(cj) != want {
+		t.Errorf("config.json = %q, want %q", cj, want)
+	}
+	var parsed map[string]string
+	if err := json.Unmarshal(cj, &parsed); err != nil || parsed["note"] != `a "quoted" <value>` || len(parsed) != 3 {
+		t.Errorf("config.json parses to %v, %v", parsed, err)
 	}
 	for _, name := range []string{LossPNG, AccuracyPNG} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -82,12 +95,12 @@ func TestWriteReport(t *testing.T) {
 	}
 	// No temporary files left behind.
 	ents, _ := os.ReadDir(dir)
-	if len(ents) != 4 {
+	if len(ents) != 5 {
 		var names []string
 		for _, e := range ents {
 			names = append(names, e.Name())
 		}
-		t.Errorf("report folder holds %v, want the 4 report files", names)
+		t.Errorf("report folder holds %v, want the 5 report files", names)
 	}
 }
 

@@ -29,7 +29,7 @@ labels; the data may hold fewer classes than the model, not others.
 Prints the accuracy, top-5 accuracy, loss, precision, recall and F1 per
 class, and the confusion matrix. With --out, also writes a report folder:
 report.html (one self-contained page: metrics, confusion matrix, the worst
-predicted images) and confusion.png.
+predicted images), confusion.png and config.json.
 
 Example:
   graft eval --model runs/pets/best.graft --data pets-test/

@@ -42,7 +42,8 @@ split into training and validation sets, stratified and seeded.
 
 The run folder (--out) gets best.graft (the best model by validation
 accuracy), last.graft (a checkpoint with the optimizer state; --resume
-continues from it), metrics.csv and metrics.json, and a report: report.html
+continues from it), metrics.csv and metrics.json, config.json (the command's
+settings), and a report: report.html
 (one self-contained page: metrics, per-class precision/recall/F1, confusion
 matrix, worst predictions) with loss.png, accuracy.png and confusion.png.
 Ctrl-C stops after saving.
