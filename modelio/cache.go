@@ -60,8 +60,7 @@ func openZoo(name string, opts Options) (*Loaded, error) {
 			Format: FormatZoo, Source: spec.Name + " (" + p + ")"}, nil
 	}
 	if kerasOnly != "" {
-		return nil, fmt.Errorf("modelio: %s: only Keras weights are cached (%s), and mapping Keras .h5 weights onto the zoo is not supported yet; run `graft models pull %s --source torchvision`",
-			name, kerasOnly, spec.Name)
+		return openZooKeras(spec.Name, kerasOnly)
 	}
 	var formats []string
 	for _, src := range spec.Sources {

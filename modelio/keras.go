@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/graft-ml/graft/formats/keras"
+	"github.com/graft-ml/graft/zoo/kerasapps"
 )
 
 // openTFJS loads a TensorFlow.js layers model from its model.json or the
@@ -24,12 +25,15 @@ func openTFJS(path string) (*Loaded, error) {
 }
 
 // openKeras loads a whole Keras model from an .h5 or .keras file. Keras
-// files do not record preprocessing; [0, 1] scaling is assumed.
+// files do not record preprocessing; [0, 1] scaling is assumed. A
+// weight-only .h5 goes to openKerasWeights.
 func openKeras(path string, format Format) (*Loaded, error) {
 	var m *keras.Model
 	var err error
 	if format == FormatKeras {
 		m, err = keras.LoadKeras(path)
+	} else if weightsOnly, werr := kerasapps.WeightsOnly(path); werr == nil && weightsOnly {
+		return openKerasWeights(path)
 	} else {
 		m, err = keras.LoadH5(path)
 	}
