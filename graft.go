@@ -412,9 +412,9 @@ func BaseFromFile(path, cutAt string) (*Model, error) {
 		return nil, err
 	}
 	if _, statErr := os.Stat(path); statErr != nil {
-		if _, isZoo := zoo.Lookup(path); isZoo {
+		if _, isZoo := zoo.Lookup(path); isZoo && !l.KerasApps {
 			// A zoo name: the zoo's own base, blocks and all, with the
-			// pulled weights.
+			// pulled weights. (Keras release weights keep Keras's graph.)
 			m, err := NewBase(path, BaseOptions{CutAt: cutAt, InputSize: l.InputH})
 			if err != nil {
 				return nil, err

@@ -21,7 +21,7 @@ func openKerasWeights(path string) (*Loaded, error) {
 
 // kerasAppsLoaded wraps a keras.applications model.
 func kerasAppsLoaded(m *kerasapps.Model) *Loaded {
-	return &Loaded{Graph: m.Graph, Preprocess: m.Preprocess, Labels: m.Labels, InputH: m.InputH, InputW: m.InputW}
+	return &Loaded{Graph: m.Graph, Preprocess: m.Preprocess, Labels: m.Labels, InputH: m.InputH, InputW: m.InputW, KerasApps: true}
 }
 
 // openZooKeras opens the zoo architecture name from its cached Keras

@@ -51,6 +51,10 @@ type Loaded struct {
 	InputH, InputW, InputBatch int
 	// Meta is the training metadata of a Graft file (nil otherwise).
 	Meta map[string]any
+	// KerasApps is set when the graph is keras.applications' flavour of a
+	// zoo architecture, built for a weight-only Keras file (its layer names
+	// are Keras's, not the zoo's).
+	KerasApps bool
 	// Warnings list the assumptions Open made, such as preprocessing
 	// guessed for a format that does not record it.
 	Warnings []string

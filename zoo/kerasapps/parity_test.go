@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/graft-ml/graft"
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/hdf5"
 	"github.com/graft-ml/graft/modelio"
@@ -225,5 +226,71 @@ with h5py.File(src, 'r') as f, h5py.File(dst, 'w') as g:
 				t.Errorf("%s: error %q does not mention %q", tc.mode, err, w)
 			}
 		}
+	}
+}
+
+// TestKerasWeightsBaseAndZoo checks the two other ways in: graft.BaseFromFile
+// on a weight-only file (cut before the classifier: MobileNet's pooled
+// features), and a zoo name whose only cached weights are Keras's.
+func TestKerasWeightsBaseAndZoo(t *testing.T) {
+	dir, man := generate(t, "mobilenet")
+	c := man["mobilenet"]
+	ref := filepath.Join(dir, "mobilenet.ref.h5")
+	x := readRef(t, ref, "input")
+	feat := readRef(t, ref, "features")
+	n, h, w, ch := feat.Shape[0], feat.Shape[1], feat.Shape[2], feat.Shape[3]
+	pooled := tensor.New(n, ch)
+	for i := range n {
+		for p := range h * w {
+			for k := range ch {
+				pooled.Data[i*ch+k] += feat.Data[(i*h*w+p)*ch+k] / float32(h*w)
+			}
+		}
+	}
+
+	base, err := graft.BaseFromFile(filepath.Join(dir, c.Top), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := base.Network()
+	if net.Preprocess.Scale != data.ScaleSymmetric || net.Preprocess.Height != c.Size {
+		t.Errorf("base preprocessing %+v, want Keras tf at %d", net.Preprocess, c.Size)
+	}
+	out, err := net.Graph.Forward([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := out[0].Reshape(n, ch)
+	if err != nil {
+		t.Fatalf("base output %v: %v", out[0].Shape, err)
+	}
+	compare(t, "base features", got, pooled)
+
+	cache := t.TempDir()
+	srcs := kerasapps.Sources("mobilenet")
+	if len(srcs) == 0 || !srcs[0].Top {
+		t.Fatalf("zoo lists no Keras top file for mobilenet: %+v", srcs)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, c.Top))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cache, srcs[0].File), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := modelio.Open("mobilenet", modelio.Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.KerasApps || l.Format != modelio.FormatZoo || l.InputH != 224 {
+		t.Errorf("zoo open: KerasApps %v, format %s, input %d; want true, zoo, 224 (from %s)", l.KerasApps, l.Format, l.InputH, srcs[0].File)
+	}
+	out, err = l.Graph.Forward([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "zoo probabilities", out[0], readRef(t, ref, "probs"))
+	if _, err := modelio.Open("resnet50", modelio.Options{CacheDir: cache, Source: "keras"}); err == nil || !strings.Contains(err.Error(), "no pretrained weights") {
+		t.Errorf("resnet50 with no cached weights: error %v", err)
 	}
 }
