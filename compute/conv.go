@@ -90,6 +90,8 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw, dbias []float32) {
 		depthwiseBackwardFilter(p, x, dy, dw)
 	} else if p.useDirectFilter(kern) {
 		convBackwardFilterDirect(kern, p, x, dy, dw)
+	} else if sk := filterSegKernelFor(kern); p.useFilterSegs(sk) {
+		convBackwardFilterSegs(sk, p, x, dy, dw)
 	} else if p.useDirectFilterPointwise() {
 		convBackwardFilterPointwise(kern, p, x, dy, dw)
 	} else {

@@ -7,6 +7,12 @@
 // pixels (ResNet's 7x7 maps), from anywhere in the padded input, as one
 // 14-row tile. Run it with `go generate ./compute/` after gemm_amd64.s
 // changes; the output is committed.
+//
+// It also writes convFilterSegs14x32AVX512, the kernel-gradient kernel of
+// convBackwardFilterSegs: it sums a 14×32 tile of dw over a list of
+// segments of output pixels, each a run of evenly spaced positions in x
+// and dy, with the tile held in registers throughout, then adds the tile
+// into dw under a row mask and a column mask.
 package main
 
 import (
@@ -49,6 +55,7 @@ func main() {
 	sb.WriteString("// func " + to + "(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, a2 *float32)\n")
 	sb.WriteString("// The 14×32 AVX-512 kernel with rows 7-13 of the A panel at a2.\n")
 	sb.WriteString(body)
+	genFilterSegs(&sb)
 	if err := os.WriteFile("conv_amd64.s", []byte(sb.String()), 0o644); err != nil {
 		fail(err)
 	}
@@ -57,4 +64,83 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "conv_asmgen:", err)
 	os.Exit(1)
+}
+
+// genFilterSegs writes convFilterSegs14x32AVX512:
+//
+//	for each segment s < nseg, (aOff, bOff) = segs[2s], segs[2s+1]:
+//	  for t < seglen: tile[i][j] += a[aOff + t*csa + i] * b[bOff + t*ldb + j]
+//	c[i*ldc+j] += tile[i][j] for the rows i set in rowMask, the columns j in colMask
+//
+// The A rows of a tile are 14 consecutive floats (rsa = 1), broadcast one
+// by one; the two B vectors are loaded under the column mask (zeroing), so
+// a partial panel never reads past the columns it owns.
+func genFilterSegs(sb *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
+	const name, mr = "convFilterSegs14x32AVX512", 14
+	w("")
+	w("// func %s(segs *int, nseg, seglen int, a *float32, csa int, b *float32, ldb int, c *float32, ldc int, rowMask, colMask uint32)", name)
+	w("// Sums a 14×32 tile of a kernel gradient over segments of pixels; see conv_asmgen.go.")
+	w("TEXT ·%s(SB), NOSPLIT, $0-80", name)
+	w("\tMOVQ segs+0(FP), R8")
+	w("\tMOVQ nseg+8(FP), R9")
+	w("\tMOVQ seglen+16(FP), AX")
+	w("\tMOVQ a+24(FP), R10")
+	w("\tMOVQ csa+32(FP), R12")
+	w("\tSHLQ $2, R12")
+	w("\tMOVQ b+40(FP), BX")
+	w("\tMOVQ ldb+48(FP), R13")
+	w("\tSHLQ $2, R13")
+	w("\tMOVL colMask+76(FP), DX")
+	w("\tKMOVW DX, K1")
+	w("\tSHRL $16, DX")
+	w("\tKMOVW DX, K2")
+	for i := 0; i < 2*mr; i++ {
+		w("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	w("\tTESTQ R9, R9")
+	w("\tJZ %s_store", name)
+	w("\tTESTQ AX, AX")
+	w("\tJZ %s_store", name)
+	w("%s_seg:", name)
+	w("\tMOVQ (R8), SI")
+	w("\tLEAQ (R10)(SI*4), SI")
+	w("\tMOVQ 8(R8), DI")
+	w("\tLEAQ (BX)(DI*4), DI")
+	w("\tADDQ $16, R8")
+	w("\tMOVQ AX, CX")
+	w("%s_step:", name)
+	w("\tVMOVUPS.Z (DI), K1, Z28")
+	w("\tVMOVUPS.Z 64(DI), K2, Z29")
+	for i := 0; i < mr; i++ {
+		r := 30 + i%2
+		w("\tVBROADCASTSS %d(SI), Z%d", 4*i, r)
+		w("\tVFMADD231PS Z%d, Z28, Z%d", r, 2*i)
+		w("\tVFMADD231PS Z%d, Z29, Z%d", r, 2*i+1)
+	}
+	w("\tADDQ R12, SI")
+	w("\tADDQ R13, DI")
+	w("\tDECQ CX")
+	w("\tJNZ %s_step", name)
+	w("\tDECQ R9")
+	w("\tJNZ %s_seg", name)
+	w("%s_store:", name)
+	w("\tMOVQ c+56(FP), DX")
+	w("\tMOVQ ldc+64(FP), AX")
+	w("\tSHLQ $2, AX")
+	w("\tMOVL rowMask+72(FP), BX")
+	for i := 0; i < mr; i++ {
+		w("\tBTL $%d, BX", i)
+		w("\tJCC %s_skip%d", name, i)
+		w("\tVADDPS.Z (DX), Z%d, K1, Z%d", 2*i, 2*i)
+		w("\tVMOVUPS Z%d, K1, (DX)", 2*i)
+		w("\tVADDPS.Z 64(DX), Z%d, K2, Z%d", 2*i+1, 2*i+1)
+		w("\tVMOVUPS Z%d, K2, 64(DX)", 2*i+1)
+		w("%s_skip%d:", name, i)
+		if i < mr-1 {
+			w("\tADDQ AX, DX")
+		}
+	}
+	w("\tVZEROUPPER")
+	w("\tRET")
 }

@@ -4,3 +4,6 @@ package compute
 
 // pairKernelFor returns nil: this build has no assembly.
 func pairKernelFor(*gemmKernel) pairKernel { return nil }
+
+// filterSegKernelFor returns nil: this build has no assembly.
+func filterSegKernelFor(*gemmKernel) *filterSegKernel { return nil }

@@ -22,7 +22,8 @@ py() {
 }
 go test -c -o "$goout.test" ./compute/
 trap 'rm -f "$goout" "$torchout" "$goout.test"' EXIT
-shapes=$(py shapes)
+# SHAPES="3x3_512-512_7 1x1_64-256_56" restricts the run to those shapes.
+shapes=${SHAPES:-$(py shapes)}
 round=0
 while [ "$round" -lt "${ROUNDS:-2}" ]; do
 	round=$((round + 1))

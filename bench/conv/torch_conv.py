@@ -121,6 +121,8 @@ def table(go_path, torch_path):
         flops = 2.0 * n * hw * hw * cout * cin * k * k
         for pname in PASSES:
             key = (name, pname)
+            if key not in best:  # a shape left out of this run (SHAPES)
+                continue
             t, layout = best[key]
             g = graft.get(key)
             if g is None:
