@@ -16,7 +16,10 @@ func openKerasWeights(path string) (*Loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modelio: %w", err)
 	}
-	return kerasAppsLoaded(m), nil
+	l := kerasAppsLoaded(m)
+	l.Warnings = append(l.Warnings, "weight-only Keras file: built as "+m.Describe()+
+		" from its layer names and weight shapes; the input size is the file name's or the architecture's default")
+	return l, nil
 }
 
 // kerasAppsLoaded wraps a keras.applications model.

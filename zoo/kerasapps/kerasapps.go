@@ -231,3 +231,19 @@ func Sources(name string) []zoo.WeightSource {
 	}
 	return out
 }
+
+// Describe names the model as keras.applications would build it, such as
+// "keras.applications MobileNetV2 (alpha 0.35, no top, 224x224)".
+func (m *Model) Describe() string {
+	var parts []string
+	if m.Options.Alpha != 1 {
+		parts = append(parts, fmt.Sprintf("alpha %g", m.Options.Alpha))
+	}
+	if m.Options.IncludeTop {
+		parts = append(parts, fmt.Sprintf("top with %d classes", m.Options.Classes))
+	} else {
+		parts = append(parts, "no top")
+	}
+	parts = append(parts, fmt.Sprintf("%dx%d", m.InputH, m.InputW))
+	return fmt.Sprintf("keras.applications %s (%s)", m.Keras, strings.Join(parts, ", "))
+}
