@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -count=1 ./...
-race_pkgs=$(go list ./compute/... ./data/... 2>/dev/null || true)
+race_pkgs=$(go list ./compute/... ./data/... ./serve/... 2>/dev/null || true)
 if [ -n "$race_pkgs" ]; then
   go test -count=1 -race -short $race_pkgs
 fi

@@ -1,8 +1,8 @@
 // Command graft is transfer learning with convolutional networks from the
 // command line: list and download the model zoo's pretrained weights,
-// inspect any model file Graft reads, classify images, and (in the
-// subcommands train, eval, lrfind and demo) train a new classifier on a
-// pretrained base.
+// inspect any model file Graft reads, classify images, serve predictions
+// over HTTP (serve), and (in the subcommands train, eval, lrfind and demo)
+// train a new classifier on a pretrained base.
 //
 // Run `graft --help` for the subcommands and `graft COMMAND --help` for
 // each one's flags. Exit codes: 0 success, 1 runtime failure (a missing or
