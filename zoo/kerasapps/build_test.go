@@ -6,7 +6,7 @@ import (
 
 // TestParamCounts checks each architecture's weight count (learned and
 // BatchNorm statistics) against Keras's model.count_params() for the
-// default options with the top.
+// default options with the top (-short skips the models above 30M).
 func TestParamCounts(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -27,6 +27,9 @@ func TestParamCounts(t *testing.T) {
 		{"mobilenet_v2", Options{}, 2257984},
 		{"mobilenet", Options{}, 3228864},
 	} {
+		if testing.Short() && c.want > 30000000 {
+			continue // -short skips the largest models (VGG with its top, ResNet101/152)
+		}
 		m, err := Build(c.name, c.opt)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
