@@ -26,35 +26,27 @@ import (
 
 	"github.com/graft-ml/graft"
 	"github.com/graft-ml/graft/data"
-	"github.com/graft-ml/graft/formats/graftfile"
 	"github.com/graft-ml/graft/modelio"
 	"github.com/graft-ml/graft/nn"
 )
 
-// writeModel saves a small classifier (convolution, ReLU, global pooling,
-// a dense layer with 3 classes; random weights) and returns its path.
+// writeModel saves a tiny zoo network with random weights (MobileNetV2,
+// width 0.35, 32×32 input, BatchNorm included) with a 3-class head, and
+// returns its path.
 func writeModel(t testing.TB) string {
 	t.Helper()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
+	base, err := graft.NewBase("mobilenet_v2", graft.BaseOptions{InputSize: 32, Width: 0.35, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
 	}
-	g := nn.NewGraph()
-	must(g.Input("image"))
-	conv, err := nn.NewConv2D("conv", nn.Conv2DConfig{InChannels: 3, Filters: 6, KernelH: 3, KernelW: 3, Padding: nn.PadSame(), Seed: 9})
-	must(err)
-	dense, err := nn.NewDense("fc", nn.DenseConfig{In: 6, Out: 3, Seed: 2})
-	must(err)
-	must(g.Add("conv", conv, "image"))
-	must(g.Add("relu", nn.NewReLU("relu"), "conv"))
-	must(g.Add("pool", nn.NewGlobalAvgPool("pool", false), "relu"))
-	must(g.Add("fc", dense, "pool"))
+	m, err := base.WithHead([]string{"cat", "dog", "owl"}, graft.Head{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := filepath.Join(t.TempDir(), "pets.graft")
-	must(graftfile.Save(p, &graftfile.Model{Graph: g,
-		Preprocess: data.Preprocess{Height: 16, Width: 16, Resize: data.ResizeSquash, Scale: data.ScaleSymmetric},
-		Labels:     []string{"cat", "dog", "owl"}}))
+	if err := m.Save(p); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -258,15 +250,27 @@ func TestPredictMatchesModelPredict(t *testing.T) {
 }
 
 func TestModelHealthReady(t *testing.T) {
-	h := newHandler(t, writeModel(t), Options{MaxBatch: 4})
+	path := writeModel(t)
+	h := newHandler(t, path, Options{MaxBatch: 4})
 	w := do(h, http.MethodGet, "/v1/model", "", nil)
 	var info ModelInfo
 	decodeJSON(t, w.Body.Bytes(), &info)
-	want := 6*3*3*3 + 6 + 6*3 + 3
+	// Learned parameters only: BatchNorm's running statistics are state.
+	m, err := graft.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, state int64
+	for _, p := range m.Network().Graph.Params() {
+		want += int64(p.Value.Size())
+	}
+	for _, p := range m.Network().Graph.State() {
+		state += int64(p.Value.Size())
+	}
 	if w.Code != 200 || info.Name != "pets.graft" || info.Format != "graft" || info.Classes != 3 ||
-		strings.Join(info.Labels, ",") != "cat,dog,owl" || info.Parameters != int64(want) ||
-		info.Input != (InputInfo{Height: 16, Width: 16, Channels: 3}) || info.Limits.MaxBatch != 4 || info.Preprocess == "" {
-		t.Errorf("status %d, info %+v; want 3 labelled classes, %d parameters, 16x16 input", w.Code, info, want)
+		strings.Join(info.Labels, ",") != "cat,dog,owl" || info.Parameters != want || state == 0 ||
+		info.Input != (InputInfo{Height: 32, Width: 32, Channels: 3}) || info.Limits.MaxBatch != 4 || info.Preprocess == "" {
+		t.Errorf("status %d, info %+v; want 3 labelled classes, %d parameters (not the %d of state), 32x32 input", w.Code, info, want, state)
 	}
 	for _, p := range []string{"/healthz", "/readyz"} {
 		if w := do(h, http.MethodGet, p, "", nil); w.Code != 200 {
@@ -594,4 +598,41 @@ func FuzzPredictRequest(f *testing.F) {
 			t.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	})
+}
+
+func TestWorkerCopiesComputeTheSame(t *testing.T) {
+	l, err := modelio.Open(writeModel(t), modelio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newEngine(l, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := make([]float32, l.Preprocess.Numel())
+	for i := range img {
+		img[i] = float32(i%17)/8 - 1
+	}
+	// Run on each graph in turn: the loaded one and its two copies.
+	graphs := []*nn.Graph{<-e.graphs, <-e.graphs, <-e.graphs}
+	if graphs[0] != l.Graph || graphs[1] == graphs[0] || graphs[2] == graphs[1] || graphs[2] == graphs[0] {
+		t.Fatal("the engine does not hold the loaded graph and two distinct copies")
+	}
+	var rows [][]float64
+	for _, g := range graphs {
+		e.graphs <- g // the only free graph
+		res, err := e.run(context.Background(), [][]float32{img}, 3, func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-e.graphs
+		rows = append(rows, res[0].probs)
+	}
+	for i := 1; i < 3; i++ {
+		for k := range rows[0] {
+			if rows[i][k] != rows[0][k] {
+				t.Errorf("graph %d class %d: %v, the loaded graph gave %v", i, k, rows[i][k], rows[0][k])
+			}
+		}
+	}
 }
