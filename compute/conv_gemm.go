@@ -41,6 +41,28 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	gemmBlocked(activeGemm.Load(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// gemmSerialStreaming is gemmSerial for beta = 0 with C written by
+// non-temporal stores (gemmBlockedStreaming) where the kernel has them.
+func gemmSerialStreaming(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	checkGemmOperand("C", false, m, n, c, ldc)
+	checkGemmOperand("A", false, m, k, a, lda)
+	checkGemmOperand("B", false, k, n, b, ldb)
+	if m*n*k <= smallGemmVolume {
+		gemmSmall(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		return
+	}
+	gemmBlockedStreaming(activeGemm.Load(), false, false, m, n, k, 1, a, lda, b, ldb, c, ldc)
+}
+
+// streamOutputFloats is the output size, in floats (64 MiB), from which a
+// pointwise forward without bias writes y with non-temporal stores: far
+// beyond the caches, so that y's lines would be read from memory only to
+// be overwritten (ResNet-50's 64→256 layers at 56x56 write 103 MB).
+var streamOutputFloats = 1 << 24
+
 // isPointwise reports a 1x1, stride-1, unpadded convolution, whose im2col
 // matrix is the input itself.
 func (p ConvParams) isPointwise() bool {
@@ -89,9 +111,14 @@ func convForwardGemm(p ConvParams, x, w, bias, y []float32) {
 	}
 	if p.isPointwise() {
 		chunk := pointwiseChunkRows(total)
+		stream := bias == nil && p.Groups == 1 && total*p.OutC >= streamOutputFloats
 		dynamicWorkers((total+chunk-1)/chunk, func(_ int, next func() int) {
 			for t := next(); t >= 0; t = next() {
 				r0, r1 := t*chunk, min((t+1)*chunk, total)
+				if stream {
+					gemmSerialStreaming(r1-r0, p.OutC, p.InC, x[r0*p.InC:], p.InC, w, p.OutC, y[r0*p.OutC:], p.OutC)
+					continue
+				}
 				for g := 0; g < p.Groups; g++ {
 					gemmSerial(false, false, r1-r0, ocg, icg, 1, x[r0*p.InC+g*icg:], p.InC,
 						w[g*ocg:], p.OutC, 0, y[r0*p.OutC+g*ocg:], p.OutC)

@@ -9,6 +9,16 @@ package compute
 //go:noescape
 func gemmKernel14x32AVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
+// gemmKernel14x32StreamAVX512 computes a 14×32 tile with alpha = 1 and
+// beta = 0 and stores it with non-temporal stores; see gemmKernel.stream.
+//
+//go:noescape
+func gemmKernel14x32StreamAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// gemmStoreFence orders the non-temporal stores made so far before any
+// later store (SFENCE).
+func gemmStoreFence()
+
 // gemmKernel14x32EdgeAVX512 computes a 14×32 tile but stores only its
 // first rows rows and, in each, the columns whose bit is set in mask.
 //
@@ -31,7 +41,7 @@ func asmGemmKernels() []*gemmKernel {
 	var ks []*gemmKernel
 	if DetectedCPU.AVX512F {
 		ks = append(ks, &gemmKernel{name: "avx512-14x32", mr: 14, nr: 32, mc: 14 * 40, kc: 512, nc: 2048,
-			fn: gemmKernel14x32AVX512, edge: gemmKernel14x32EdgeAVX512})
+			fn: gemmKernel14x32AVX512, edge: gemmKernel14x32EdgeAVX512, stream: gemmKernel14x32StreamAVX512})
 	}
 	if DetectedCPU.AVX2 {
 		ks = append(ks, &gemmKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 6 * 64, kc: 512, nc: 2048,

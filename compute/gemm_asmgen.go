@@ -29,6 +29,7 @@ type kernel struct {
 	reg    string // register prefix: "Y" or "Z"
 	unroll int    // k steps per loop iteration
 	edge   bool   // store only rows×cols of the tile (AVX-512 masks)
+	stream bool   // beta = 0 and alpha = 1 only, C stored with non-temporal stores, not prefetched
 	doc    string
 }
 
@@ -50,6 +51,8 @@ func main() {
 	kernels := []kernel{
 		{name: "gemmKernel14x32AVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4,
 			doc: "14×32 tile with zmm registers: 28 accumulators, 2 B vectors, 2 broadcasts."},
+		{name: "gemmKernel14x32StreamAVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4, stream: true,
+			doc: "The 14×32 kernel for beta = 0 and a C much larger than the caches: alpha must be 1; C is not prefetched and is written with non-temporal stores (64-byte aligned rows), so its lines are not read in first."},
 		{name: "gemmKernel14x32EdgeAVX512", mr: 14, nv: 2, width: 64, reg: "Z", unroll: 4, edge: true,
 			doc: "The 14×32 kernel for partial tiles: it stores only the first rows rows and, in each, the columns set in mask."},
 		{name: "gemmKernel6x16AVX2", mr: 6, nv: 2, width: 32, reg: "Y", unroll: 4,
@@ -63,6 +66,11 @@ func main() {
 	for _, r := range packRowCounts {
 		genPackRows(w, r)
 	}
+	w("")
+	w("// func gemmStoreFence()")
+	w("TEXT ·gemmStoreFence(SB), NOSPLIT, $0-0")
+	w("\tSFENCE")
+	w("\tRET")
 	if err := os.WriteFile("gemm_amd64.s", []byte(sb.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -154,16 +162,18 @@ func gen(w func(string, ...any), k kernel) {
 	w("\tJNZ %s_loop1", k.name)
 	w("\tMOVQ $%d, BX", cPrefetchIters)
 	w("%s_prefetch:", k.name)
-	w("\tMOVQ DX, R9")
-	for i := 0; i < k.mr; i++ {
-		w("\tPREFETCHT0 (R9)")
-		if nr*4 > 64 {
-			w("\tPREFETCHT0 %d(R9)", nr*4-4)
+	if !k.stream {
+		w("\tMOVQ DX, R9")
+		for i := 0; i < k.mr; i++ {
+			w("\tPREFETCHT0 (R9)")
+			if nr*4 > 64 {
+				w("\tPREFETCHT0 %d(R9)", nr*4-4)
+			}
+			w("\tADDQ AX, R9")
 		}
-		w("\tADDQ AX, R9")
+		// R9 was the 3rs row offset; restore it.
+		w("\tLEAQ (R8)(R8*2), R9")
 	}
-	// R9 was the 3rs row offset; restore it.
-	w("\tLEAQ (R8)(R8*2), R9")
 	w("\tTESTQ BX, BX")
 	w("\tJZ %s_tail", k.name)
 	w("%s_loop:", k.name)
@@ -186,7 +196,7 @@ func gen(w func(string, ...any), k kernel) {
 	// registers for ymm) and stops after rows+72(FP) rows.
 	ymmEdge := k.edge && k.reg == "Y"
 	store := func(i int, withBeta bool, done string) {
-		for v := 0; v < k.nv; v++ {
+		for v := 0; v < k.nv && !k.stream; v++ {
 			w("\tVMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
 		}
 		for v := 0; v < k.nv; v++ {
@@ -204,6 +214,8 @@ func gen(w func(string, ...any), k kernel) {
 					w("\tVFMADD231PS %d(DX), %s, K%d, %s", v*k.width, beta, v+1, acc(i, v))
 				}
 				w("\tVMOVUPS %s, K%d, %d(DX)", acc(i, v), v+1, v*k.width)
+			case k.stream:
+				w("\tVMOVNTPS %s, %d(DX)", acc(i, v), v*k.width)
 			default:
 				if withBeta {
 					w("\tVFMADD231PS %d(DX), %s, %s", v*k.width, beta, acc(i, v))
@@ -241,6 +253,14 @@ func gen(w func(string, ...any), k kernel) {
 		w("\tMOVQ rows+72(FP), CX")
 	}
 	w("\tVBROADCASTSS alpha+64(FP), %s", alpha)
+	if k.stream {
+		for i := 0; i < k.mr; i++ {
+			store(i, false, "")
+		}
+		w("\tVZEROUPPER")
+		w("\tRET")
+		return
+	}
 	w("\tMOVL beta+68(FP), BX")
 	w("\tANDL $0x7fffffff, BX")
 	w("\tJZ %s_beta0", k.name)

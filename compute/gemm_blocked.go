@@ -75,6 +75,9 @@ type gemmOperands struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	// stream: full tiles computed with beta = 0 go through the kernel's
+	// stream variant where C's rows are 64-byte aligned.
+	stream bool
 }
 
 // gemmBlock names one kc×nc block of op(B): depth pc..pc+kc, columns
@@ -88,10 +91,37 @@ type gemmBlock struct {
 // GotoBLAS loop nest: for each kc×nc block of B and each mc×kc block of A,
 // gemmMacro sweeps the block's mr×nr tiles.
 func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmBlockedOps(kern, &gemmOperands{transA: transA, transB: transB, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}, m, n, k)
+}
+
+// gemmBlockedStreaming is gemmBlocked for beta = 0 with C written by
+// non-temporal stores where the kernel has them (see gemmKernel.stream),
+// for a C much larger than the caches that will not be read again soon:
+// its lines are then not read from memory before being overwritten. It
+// streams only with k ≤ kern.kc (one depth block, so C is written once)
+// and alpha = 1, and then ends with gemmStoreFence.
+func gemmBlockedStreaming(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	op := &gemmOperands{transA: transA, transB: transB, alpha: alpha, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		stream: kern.stream != nil && k <= kern.kc && ldc%16 == 0 && alpha == 1}
+	gemmBlockedOps(kern, op, m, n, k)
+	if op.stream {
+		gemmStoreFence()
+	}
+}
+
+// gemmBlockedOps is gemmBlocked with its operands gathered in op.
+func gemmBlockedOps(kern *gemmKernel, op *gemmOperands, m, n, k int) {
+	transA, transB, beta := op.transA, op.transB, op.beta
+	b, lda, ldb := op.b, op.lda, op.ldb
 	buf := kern.buffers(m, n, k)
 	defer kern.release(buf)
-	op := &gemmOperands{transA: transA, transB: transB, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	packA, packB := gemmPackPolicy(kern, transA, transB, m, n, lda)
+	if op.stream && !transA {
+		// One depth block: each A micro-panel (mr×k) stays in L1 while
+		// it meets every B panel, so packing would cost a pass over A
+		// for nothing, unless its rows share L1 sets.
+		packA = lda%512 == 0
+	}
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
@@ -153,6 +183,10 @@ func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, pa
 			}
 			off := (ic+ir)*op.ldc + blk.jc + jr
 			if rows == mr && cols == nr {
+				if op.stream && blk.beta == 0 && uintptr(unsafe.Pointer(&op.c[off]))%64 == 0 {
+					kern.stream(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, 0)
+					continue
+				}
 				kern.fn(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, blk.beta)
 				continue
 			}

@@ -7,3 +7,6 @@ func asmGemmKernels() []*gemmKernel { return nil }
 
 // rowPackers is empty: packing runs in Go.
 var rowPackers []rowPacker
+
+// gemmStoreFence does nothing: no kernel of this build streams its stores.
+func gemmStoreFence() {}
