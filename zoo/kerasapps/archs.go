@@ -182,7 +182,7 @@ func buildMobileNet(n *net, o Options) (tensor, tensor) {
 		if b.stride == 2 {
 			x = n.zeroPad(fmt.Sprintf("conv_pad_%d", id), x, 0, 1, 0, 1)
 		}
-		x = n.depthwise(fmt.Sprintf("conv_dw_%d", id), x, b.stride, b.stride == 1)
+		x = n.depthwise(fmt.Sprintf("conv_dw_%d", id), x, 3, b.stride, b.stride == 1)
 		x = n.bn(fmt.Sprintf("conv_dw_%d_bn", id), x, 1e-3, 0.99, true)
 		x = n.relu6(fmt.Sprintf("conv_dw_%d_relu", id), x)
 		x = n.conv(fmt.Sprintf("conv_pw_%d", id), x, width(b.filters), 1, 1, 1, true, false, "linear")
@@ -211,10 +211,11 @@ func makeDivisible(v float64, divisor int) int {
 	return nv
 }
 
-// correctPad is keras.applications' correct_pad for a 3x3 kernel: one
-// row/column after, and one before unless the size is even.
-func correctPad(x tensor) (t, b, l, r int) {
-	return x.shape[0] % 2, 1, x.shape[1] % 2, 1
+// correctPad is keras.applications' correct_pad for a k×k kernel (k odd):
+// k/2 rows/columns after, and as many before less one where the size is
+// even.
+func correctPad(x tensor, k int) (t, b, l, r int) {
+	return k/2 - 1 + x.shape[0]%2, k / 2, k/2 - 1 + x.shape[1]%2, k / 2
 }
 
 // buildMobileNetV2 writes keras.applications.MobileNetV2.
@@ -240,10 +241,10 @@ func buildMobileNetV2(n *net, o Options) (tensor, tensor) {
 			x = n.relu6(prefix+"expand_relu", x)
 		}
 		if b.stride == 2 {
-			t, bo, l, r := correctPad(x)
+			t, bo, l, r := correctPad(x, 3)
 			x = n.zeroPad(prefix+"pad", x, t, bo, l, r)
 		}
-		x = n.depthwise(prefix+"depthwise", x, b.stride, b.stride == 1)
+		x = n.depthwise(prefix+"depthwise", x, 3, b.stride, b.stride == 1)
 		x = n.bn(prefix+"depthwise_BN", x, eps, mom, true)
 		x = n.relu6(prefix+"depthwise_relu", x)
 		x = n.conv(prefix+"project", x, out, 1, 1, 1, true, false, "linear")

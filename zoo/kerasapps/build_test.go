@@ -26,6 +26,14 @@ func TestParamCounts(t *testing.T) {
 		{"vgg16", Options{}, 14714688},
 		{"mobilenet_v2", Options{}, 2257984},
 		{"mobilenet", Options{}, 3228864},
+		{"mobilenet_v3_small", Options{IncludeTop: true}, 2554968},
+		{"mobilenet_v3_large", Options{IncludeTop: true}, 5507432},
+		{"mobilenet_v3_small", Options{}, 939120},
+		{"efficientnet_b0", Options{IncludeTop: true}, 5330571},
+		{"efficientnet_b1", Options{IncludeTop: true}, 7856239},
+		{"efficientnet_b2", Options{IncludeTop: true}, 9177569},
+		{"efficientnet_b3", Options{IncludeTop: true}, 12320535},
+		{"efficientnet_b0", Options{}, 4049571},
 	} {
 		if testing.Short() && c.want > 30000000 {
 			continue // -short skips the largest models (VGG with its top, ResNet101/152)

@@ -1,13 +1,15 @@
 // Package kerasapps builds the keras.applications flavour of the zoo's
-// architectures (VGG16/19, ResNet50/101/152, InceptionV3, MobileNet V1 and
-// V2) and loads Keras's weight-only release files (such as
-// resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5) onto them.
+// architectures (VGG16/19, ResNet50/101/152, InceptionV3, MobileNet V1, V2
+// and V3 Small/Large, EfficientNet B0-B3) and loads Keras's weight-only
+// release files (such as resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5)
+// onto them.
 //
 // Keras's architectures differ from torchvision's (ResNet v1 with the
 // stride on the first 1x1 convolution and biased convolutions, MobileNet's
 // asymmetric padding before stride-2 depthwise convolutions, Inception V3's
-// BatchNorm without scale, VGG's flatten in NHWC order), and a weight-only
-// file holds no config. So the package writes, in Go, the functional model
+// BatchNorm without scale, VGG's flatten in NHWC order, MobileNetV3 and
+// EfficientNet scaling their own [0, 255] input), and a weight-only file
+// holds no config. So the package writes, in Go, the functional model
 // config keras.applications would produce for the options, exactly as Keras
 // names its layers, builds it with formats/keras, and fills it from the file
 // by layer name.
@@ -39,6 +41,9 @@ type Options struct {
 	InputH, InputW int
 	// Alpha is the MobileNets' width multiplier (0 means 1).
 	Alpha float64
+	// Minimalistic is MobileNetV3's variant without squeeze-and-excite,
+	// hard swish or 5x5 kernels.
+	Minimalistic bool
 	// Logits drops the classifier's softmax, so the model outputs logits.
 	Logits bool
 
@@ -58,6 +63,7 @@ type arch struct {
 	minSize   int       // smallest input size
 	alphas    []float64 // the released width multipliers, nil for none
 	caffe     bool      // Keras "caffe" preprocessing, else "tf"
+	ownScale  bool      // the model scales its [0, 255] input itself
 	build     archFunc
 }
 
@@ -72,6 +78,14 @@ var archs = []arch{
 		build: buildMobileNet, modelName: func(o Options) string { return fmt.Sprintf("mobilenet_%.2f_%d", o.Alpha, o.InputH) }},
 	{name: "mobilenet_v2", keras: "MobileNetV2", size: 224, minSize: 32, alphas: []float64{0.35, 0.5, 0.75, 1, 1.3, 1.4},
 		build: buildMobileNetV2, modelName: func(o Options) string { return fmt.Sprintf("mobilenetv2_%.2f_%d", o.Alpha, o.InputH) }},
+	{name: "mobilenet_v3_small", keras: "MobileNetV3Small", size: 224, minSize: 32, alphas: []float64{0.75, 1}, ownScale: true,
+		build: buildMobileNetV3(false), modelName: func(Options) string { return "MobilenetV3small" }},
+	{name: "mobilenet_v3_large", keras: "MobileNetV3Large", size: 224, minSize: 32, alphas: []float64{0.75, 1}, ownScale: true,
+		build: buildMobileNetV3(true), modelName: func(Options) string { return "MobilenetV3large" }},
+	{name: "efficientnet_b0", keras: "EfficientNetB0", size: 224, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.0, 1.0, 0.2})},
+	{name: "efficientnet_b1", keras: "EfficientNetB1", size: 240, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.0, 1.1, 0.2})},
+	{name: "efficientnet_b2", keras: "EfficientNetB2", size: 260, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.1, 1.2, 0.3})},
+	{name: "efficientnet_b3", keras: "EfficientNetB3", size: 300, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.2, 1.4, 0.3})},
 }
 
 // Names returns the zoo names of the architectures this package builds.
@@ -122,6 +136,8 @@ func (a arch) resolve(o Options) (Options, error) {
 		return o, fmt.Errorf("kerasapps: %s: a width multiplier (%v) applies only to the MobileNets", a.keras, o.Alpha)
 	case !(o.Alpha > 0 && o.Alpha <= 4):
 		return o, fmt.Errorf("kerasapps: %s: width multiplier %v: want a value in (0, 4]", a.keras, o.Alpha)
+	case o.Minimalistic && !strings.HasPrefix(a.name, "mobilenet_v3"):
+		return o, fmt.Errorf("kerasapps: %s: the minimalistic variant applies only to MobileNetV3", a.keras)
 	}
 	return o, nil
 }
@@ -168,8 +184,9 @@ type Model struct {
 	// InputH and InputW are the input size.
 	InputH, InputW int
 	// Preprocess is Keras's preprocessing for the architecture ("caffe":
-	// BGR with the ImageNet mean subtracted, or "tf": [-1, 1]) at the
-	// input size.
+	// BGR with the ImageNet mean subtracted, "tf": [-1, 1], or the [0, 255]
+	// values for MobileNetV3 and EfficientNet, which scale their input
+	// themselves) at the input size.
 	Preprocess data.Preprocess
 	// Labels are the ImageNet class names with the 1000-class top, else nil.
 	Labels []string
@@ -202,9 +219,12 @@ func (a arch) buildModel(o Options) (*Model, error) {
 	}
 	m := &Model{Arch: a.name, Keras: a.keras, Options: o, Net: km, Graph: km.Graph, InputH: o.InputH, InputW: o.InputW}
 	m.Options.fileNames = nil
-	if a.caffe {
+	switch {
+	case a.caffe:
 		m.Preprocess = data.KerasCaffePreprocess(o.InputH)
-	} else {
+	case a.ownScale:
+		m.Preprocess = rawPreprocess(o.InputH)
+	default:
 		m.Preprocess = data.KerasTFPreprocess(o.InputH)
 	}
 	m.Preprocess.Width = o.InputW
@@ -213,6 +233,16 @@ func (a arch) buildModel(o Options) (*Model, error) {
 	}
 	m.Sources = Sources(a.name)
 	return m, nil
+}
+
+// rawPreprocess squashes the image to size and keeps its [0, 255] values:
+// (x/255 - 0) / (1/255).
+func rawPreprocess(size int) data.Preprocess {
+	p := data.KerasTFPreprocess(size)
+	p.Scale = data.ScaleMeanStd
+	p.Mean = [3]float32{}
+	p.Std = [3]float32{1.0 / 255, 1.0 / 255, 1.0 / 255}
+	return p
 }
 
 // Sources returns the Keras release files the zoo lists for an
@@ -238,6 +268,9 @@ func (m *Model) Describe() string {
 	var parts []string
 	if m.Options.Alpha != 1 {
 		parts = append(parts, fmt.Sprintf("alpha %g", m.Options.Alpha))
+	}
+	if m.Options.Minimalistic {
+		parts = append(parts, "minimalistic")
 	}
 	if m.Options.IncludeTop {
 		parts = append(parts, fmt.Sprintf("top with %d classes", m.Options.Classes))

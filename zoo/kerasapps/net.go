@@ -121,12 +121,12 @@ func (n *net) conv(name string, x tensor, filters, kh, kw, stride int, same, bia
 	return n.add("Conv2D", name, cfg, windowShape(x, kh, kw, stride, same, filters), x)
 }
 
-// depthwise adds a 3x3 DepthwiseConv2D without bias.
-func (n *net) depthwise(name string, x tensor, stride int, same bool) tensor {
-	cfg := map[string]any{"kernel_size": []int{3, 3}, "strides": []int{stride, stride}, "padding": paddingName(same),
+// depthwise adds a k×k DepthwiseConv2D without bias.
+func (n *net) depthwise(name string, x tensor, k, stride int, same bool) tensor {
+	cfg := map[string]any{"kernel_size": []int{k, k}, "strides": []int{stride, stride}, "padding": paddingName(same),
 		"data_format": "channels_last", "dilation_rate": []int{1, 1}, "depth_multiplier": 1, "activation": "linear",
 		"use_bias": false}
-	return n.add("DepthwiseConv2D", name, cfg, windowShape(x, 3, 3, stride, same, x.channels()), x)
+	return n.add("DepthwiseConv2D", name, cfg, windowShape(x, k, k, stride, same, x.channels()), x)
 }
 
 // bn adds a BatchNormalization on the last axis.
@@ -144,6 +144,28 @@ func (n *net) act(name string, x tensor, act string) tensor {
 func (n *net) relu6(name string, x tensor) tensor {
 	cfg := map[string]any{"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}
 	return n.add("ReLU", name, cfg, x.shape, x)
+}
+
+// relu adds ReLU() without a ceiling.
+func (n *net) relu(name string, x tensor) tensor {
+	cfg := map[string]any{"max_value": nil, "negative_slope": 0.0, "threshold": 0.0}
+	return n.add("ReLU", name, cfg, x.shape, x)
+}
+
+// rescale adds a Rescaling layer, x*scale + offset; scale is one value or
+// one per channel.
+func (n *net) rescale(name string, x tensor, scale any, offset float64) tensor {
+	return n.add("Rescaling", name, map[string]any{"scale": scale, "offset": offset}, x.shape, x)
+}
+
+// multiply adds a Multiply of x by y, which has x's shape or is [1, 1, C].
+func (n *net) multiply(name string, x, y tensor) tensor {
+	return n.add("Multiply", name, nil, x.shape, x, y)
+}
+
+// dropout adds a Dropout layer (the identity at inference).
+func (n *net) dropout(name string, x tensor, rate float64, noiseShape []any) tensor {
+	return n.add("Dropout", name, map[string]any{"rate": rate, "noise_shape": noiseShape, "seed": nil}, x.shape, x)
 }
 
 // zeroPad adds a ZeroPadding2D of ((top, bottom), (left, right)).
@@ -169,6 +191,13 @@ func (n *net) globalPool(avg bool, name string, x tensor) tensor {
 		class = "GlobalAveragePooling2D"
 	}
 	return n.add(class, name, map[string]any{"data_format": "channels_last", "keepdims": false}, []int{x.channels()}, x)
+}
+
+// squeeze adds a GlobalAveragePooling2D that keeps the spatial axes:
+// [1, 1, C].
+func (n *net) squeeze(name string, x tensor) tensor {
+	cfg := map[string]any{"data_format": "channels_last", "keepdims": true}
+	return n.add("GlobalAveragePooling2D", name, cfg, []int{1, 1, x.channels()}, x)
 }
 
 // dense adds a Dense layer.
