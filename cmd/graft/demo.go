@@ -28,8 +28,11 @@ the web, only Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist):
   3. The transferred model is tested on those classes' 5,000 test images,
      beside the same network trained from scratch on the same 100 images.
 
-The run folder gets the metrics of every epoch (CSV and JSON), the
-checkpoints, result.json and the transferred model (model.graft).
+The run folder gets the transferred model (model.graft), result.json (both
+accuracies), config.json (the settings), report.html (learning curves,
+per-class precision/recall/F1, confusion matrix and the worst-predicted test
+images, with loss.png, accuracy.png and confusion.png), and the metrics of
+every epoch (CSV and JSON) and checkpoints of both runs.
 
 With --weights, step 1 is skipped and the target task starts from the given
 pretrained model instead: any model file Graft reads, or a zoo name whose
@@ -85,6 +88,6 @@ func runDemo(e *env, args []string) error {
 		fmt.Fprintf(w, "Source model (%s): %.1f%% on the source classes' test images\n", src, 100*r.SourceAccuracy)
 	}
 	abs, _ := filepath.Abs(r.ModelPath)
-	fmt.Fprintf(w, "Model saved to %s\nRun folder: %s (%s)\n", abs, r.RunDir, time.Since(start).Round(time.Second))
+	fmt.Fprintf(w, "Model saved to %s\nReport: %s\nRun folder: %s (%s)\n", abs, filepath.Join(r.RunDir, "report.html"), r.RunDir, time.Since(start).Round(time.Second))
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/graft-ml/graft"
@@ -247,7 +248,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			OnEpoch: epochLogger(o.Log, "transfer")}}
 	fmt.Fprintf(o.Log, "transfer: %s cut at %s, base frozen, head trained %d epochs on cached features, then everything fine-tuned %d epochs at a tenth of the rate\n",
 		arch, transfer.Network().Feature, o.HeadEpochs, o.FineTuneEpochs)
-	if _, err := transfer.Fit(ctx, target, target, recipe); err != nil {
+	hist, err := transfer.Fit(ctx, target, target, recipe)
+	if err != nil {
 		return nil, fmt.Errorf("demo: transfer: %w", err)
 	}
 	ev, err := transfer.Evaluate(ctx, test)
@@ -258,6 +260,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.ModelPath = filepath.Join(o.OutDir, "model.graft")
 	if err := transfer.Save(res.ModelPath); err != nil {
 		return nil, err
+	}
+	if err := train.WriteReport(o.OutDir, train.ReportInput{Title: "Graft demo: transfer to " + strings.Join(target.names, ", "),
+		Model: res.ModelPath, Config: o.settings(arch, weights, transfer.Network().Feature, recipe), History: hist.Epochs,
+		Eval: ev, Data: test}); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 
 	// 3. The same network from scratch on the same 100 images.
@@ -280,6 +287,39 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// settings lists the run's configuration for its report and config.json.
+func (o *Options) settings(arch, weights, cut string, r graft.Recipe) []train.ReportSetting {
+	names := func(classes []int) string {
+		var n []string
+		for _, c := range classes {
+			n = append(n, data.FashionMNISTClasses[c])
+		}
+		return strings.Join(n, ", ")
+	}
+	s := []train.ReportSetting{
+		{Name: "source model", Value: weights},
+		{Name: "architecture", Value: arch},
+	}
+	if o.Weights == "" {
+		s = append(s, train.ReportSetting{Name: "width", Value: fmt.Sprint(o.Width)},
+			train.ReportSetting{Name: "input size", Value: fmt.Sprint(o.InputSize)},
+			train.ReportSetting{Name: "source classes", Value: names(sourceClasses)},
+			train.ReportSetting{Name: "source images", Value: fmt.Sprint(o.SourceSamples)},
+			train.ReportSetting{Name: "source epochs", Value: fmt.Sprint(o.SourceEpochs)})
+	}
+	return append(s,
+		train.ReportSetting{Name: "cut at", Value: cut},
+		train.ReportSetting{Name: "target classes", Value: names(targetClasses)},
+		train.ReportSetting{Name: "labelled images per class", Value: fmt.Sprint(o.PerClass)},
+		train.ReportSetting{Name: "head epochs (base frozen, cached features)", Value: fmt.Sprint(r.HeadEpochs)},
+		train.ReportSetting{Name: "head learning rate", Value: fmt.Sprint(r.LR)},
+		train.ReportSetting{Name: "fine-tune epochs", Value: fmt.Sprint(r.FineTuneEpochs)},
+		train.ReportSetting{Name: "fine-tune learning rate", Value: fmt.Sprint(r.FineTuneLR)},
+		train.ReportSetting{Name: "optimizer", Value: fmt.Sprintf("%s, weight decay %g, batch %d", r.Train.Optimizer, r.Train.WeightDecay, r.Train.BatchSize)},
+		train.ReportSetting{Name: "seed", Value: fmt.Sprint(o.Seed)},
+	)
 }
 
 // fromScratch trains the transferred model's architecture from random

@@ -3,8 +3,10 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"github.com/graft-ml/graft/train"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/graft-ml/graft"
@@ -46,6 +48,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(o.OutDir, "result.json"))
 	if err != nil || json.Unmarshal(b, &saved) != nil || saved.TransferAccuracy != r.TransferAccuracy {
 		t.Fatalf("result.json: %v %s", err, b)
+	}
+	var cfg map[string]string
+	b, err = os.ReadFile(filepath.Join(o.OutDir, train.ConfigJSON))
+	if err != nil || json.Unmarshal(b, &cfg) != nil || cfg["target classes"] != "Sandal, Shirt, Sneaker, Bag, Ankle boot" || cfg["labelled images per class"] != "4" {
+		t.Fatalf("config.json: %v %s", err, b)
+	}
+	if html, err := os.ReadFile(filepath.Join(o.OutDir, train.ReportHTML)); err != nil || !strings.Contains(string(html), "Ankle boot") {
+		t.Fatalf("report.html: %v", err)
 	}
 	again, err := Run(context.Background(), o)
 	if err != nil {
