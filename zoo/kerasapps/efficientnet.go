@@ -20,6 +20,21 @@ var effStages = []effStage{
 // top dropout rate.
 type effScaling struct{ width, depth, dropout float64 }
 
+// effVariants are the scalings of EfficientNet B0-B3 by zoo name.
+var effVariants = map[string]effScaling{
+	"efficientnet_b0": {1.0, 1.0, 0.2},
+	"efficientnet_b1": {1.0, 1.1, 0.2},
+	"efficientnet_b2": {1.1, 1.2, 0.3},
+	"efficientnet_b3": {1.2, 1.4, 0.3},
+}
+
+// filters is round_filters: f scaled by the width coefficient, rounded to a
+// multiple of 8.
+func (s effScaling) filters(f int) int { return makeDivisible(float64(f)*s.width, 8) }
+
+// repeats is round_repeats: r scaled by the depth coefficient, rounded up.
+func (s effScaling) repeats(r int) int { return int(math.Ceil(s.depth * float64(r))) }
+
 // effDropConnect is keras.applications' drop_connect_rate.
 const effDropConnect = 0.2
 
@@ -37,8 +52,7 @@ var imagenetStd = [3]float64{0.229, 0.224, 0.225}
 // for Keras's layer list.
 func buildEfficientNet(s effScaling) archFunc {
 	return func(n *net, o Options) (tensor, tensor) {
-		filters := func(f int) int { return makeDivisible(float64(f)*s.width, 8) }
-		repeats := func(r int) int { return int(math.Ceil(s.depth * float64(r))) }
+		filters, repeats := s.filters, s.repeats
 		in := n.input("input_1", o.InputH, o.InputW)
 		x := n.rescale(n.auto("rescaling"), in, 1/255.0, 0)
 		x = n.add("Normalization", n.auto("normalization"), map[string]any{"axis": []int{3}, "mean": nil, "variance": nil}, x.shape, x)

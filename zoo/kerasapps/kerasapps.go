@@ -82,10 +82,10 @@ var archs = []arch{
 		build: buildMobileNetV3(false), modelName: func(Options) string { return "MobilenetV3small" }},
 	{name: "mobilenet_v3_large", keras: "MobileNetV3Large", size: 224, minSize: 32, alphas: []float64{0.75, 1}, ownScale: true,
 		build: buildMobileNetV3(true), modelName: func(Options) string { return "MobilenetV3large" }},
-	{name: "efficientnet_b0", keras: "EfficientNetB0", size: 224, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.0, 1.0, 0.2})},
-	{name: "efficientnet_b1", keras: "EfficientNetB1", size: 240, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.0, 1.1, 0.2})},
-	{name: "efficientnet_b2", keras: "EfficientNetB2", size: 260, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.1, 1.2, 0.3})},
-	{name: "efficientnet_b3", keras: "EfficientNetB3", size: 300, minSize: 32, ownScale: true, build: buildEfficientNet(effScaling{1.2, 1.4, 0.3})},
+	{name: "efficientnet_b0", keras: "EfficientNetB0", size: 224, minSize: 32, ownScale: true, build: buildEfficientNet(effVariants["efficientnet_b0"])},
+	{name: "efficientnet_b1", keras: "EfficientNetB1", size: 240, minSize: 32, ownScale: true, build: buildEfficientNet(effVariants["efficientnet_b1"])},
+	{name: "efficientnet_b2", keras: "EfficientNetB2", size: 260, minSize: 32, ownScale: true, build: buildEfficientNet(effVariants["efficientnet_b2"])},
+	{name: "efficientnet_b3", keras: "EfficientNetB3", size: 300, minSize: 32, ownScale: true, build: buildEfficientNet(effVariants["efficientnet_b3"])},
 }
 
 // Names returns the zoo names of the architectures this package builds.

@@ -73,7 +73,9 @@ type Detected struct {
 
 // knownLayers lists, for the error message, a layer each architecture has.
 const knownLayers = "VGG16/19 (block1_conv1, block5_conv3), ResNet50/101/152 (conv1_conv, conv5_block3_out), " +
-	"InceptionV3 (mixed10), MobileNet (conv_dw_1, conv_pw_13), MobileNetV2 (Conv1, block_16_project)"
+	"InceptionV3 (mixed10), MobileNet (conv_dw_1, conv_pw_13), MobileNetV2 (Conv1, block_16_project), " +
+	"MobileNetV3Small/Large (Conv/BatchNorm, expanded_conv_10/project or expanded_conv_14/project), " +
+	"EfficientNetB0-B3 (stem_conv, block1a_dwconv, top_conv)"
 
 // Detect reads a weight-only Keras file's layer names and a few weight
 // shapes and tells which architecture, top, classes and width multiplier
@@ -136,6 +138,10 @@ func (w *weightsFile) detect() (Detected, error) {
 		d, err = w.detectMobileNet()
 	case w.has["Conv1"] && w.has["block_16_project"]:
 		d, err = w.detectMobileNetV2()
+	case w.has["Conv"] && w.has["Conv/BatchNorm"] && w.has["expanded_conv/depthwise"]:
+		d, err = w.detectMobileNetV3()
+	case w.has["stem_conv"] && w.has["block1a_dwconv"] && w.has["top_conv"]:
+		d, err = w.detectEfficientNet()
 	default:
 		return d, fmt.Errorf("weight-only Keras file: layer names match no known architecture; known: %s (the file's first layers: %s)",
 			knownLayers, strings.Join(w.layers[:min(len(w.layers), 6)], ", "))
@@ -281,6 +287,97 @@ func (w *weightsFile) detectMobileNetV2() (Detected, error) {
 	d.Options.InputH = w.sizeFromName()
 	d.Options.InputW = d.Options.InputH
 	return d, nil
+}
+
+// convOut reads the filters of a Conv2D kernel [kh, kw, in, filters].
+func (w *weightsFile) convOut(layer string) (int, error) {
+	s, err := w.kernelShape(layer)
+	if err != nil {
+		return 0, err
+	}
+	if len(s) != 4 || s[3] < 1 {
+		return 0, fmt.Errorf("layer %q: kernel shape %v is not [kh, kw, in, filters]", layer, s)
+	}
+	return s[3], nil
+}
+
+// detectMobileNetV3 tells Small (11 blocks) from Large (15), the
+// minimalistic variant (no squeeze-and-excite) and the width multiplier
+// (the last block's projection). The input size is the default, 224.
+func (w *weightsFile) detectMobileNetV3() (Detected, error) {
+	d := Detected{Arch: "mobilenet_v3_small"}
+	last, filters := "expanded_conv_10/project", 96
+	switch {
+	case w.has["expanded_conv_14/project"]:
+		d.Arch, last, filters = "mobilenet_v3_large", "expanded_conv_14/project", 160
+	case !w.has[last] || w.has["expanded_conv_11/project"]:
+		return d, fmt.Errorf("%d-block MobileNetV3: Keras builds 11 (Small) or 15 (Large)", w.countPrefixed("expanded_conv", "/project"))
+	}
+	d.Options.Minimalistic = !w.has["expanded_conv_3/squeeze_excite/Conv"]
+	out, err := w.convOut(last)
+	if err != nil {
+		return d, err
+	}
+	a, _ := lookup(d.Arch)
+	width := func(al float64) int { return makeDivisible(float64(filters)*al, 8) }
+	if d.Options.Alpha, err = widthOf(a.alphas, out, width, last); err != nil {
+		return d, err
+	}
+	if w.has["Logits"] {
+		d.Options.IncludeTop = true
+		d.Options.Classes, err = w.convOut("Logits")
+	}
+	return d, err
+}
+
+// countPrefixed counts the file's layers named prefix, prefix_<n>, with
+// the suffix.
+func (w *weightsFile) countPrefixed(prefix, suffix string) int {
+	n := 0
+	for _, l := range w.layers {
+		if strings.HasPrefix(l, prefix) && strings.HasSuffix(l, suffix) {
+			n++
+		}
+	}
+	return n
+}
+
+// detectEfficientNet finds the variant whose top_conv width and blocks per
+// stage the file has, and reads the classes. The Normalization layer's
+// name (normalization, normalization_1 ...) is the file's. The input size
+// is the variant's default (224, 240, 260, 300).
+func (w *weightsFile) detectEfficientNet() (Detected, error) {
+	d := Detected{Arch: "efficientnet"}
+	top, err := w.convOut("top_conv")
+	if err != nil {
+		return d, err
+	}
+	for _, name := range []string{"efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3"} {
+		s := effVariants[name]
+		if s.filters(1280) != top || !w.hasStages(s) {
+			continue
+		}
+		d.Arch = name
+		d.Options.fileNames = autoNames(w.layers, "normalization")
+		if w.has["predictions"] {
+			d.Options.IncludeTop = true
+			d.Options.Classes, err = w.denseClasses("predictions")
+		}
+		return d, err
+	}
+	return d, fmt.Errorf("layer \"top_conv\": %d filters and the blocks per stage match none of EfficientNetB0-B3", top)
+}
+
+// hasStages reports whether the file has exactly the blocks per stage of
+// the scaling: block1a ... block7<last>, none beyond.
+func (w *weightsFile) hasStages(s effScaling) bool {
+	for i, st := range effStages {
+		r := s.repeats(st.repeats)
+		if !w.has[fmt.Sprintf("block%d%c_dwconv", i+1, 'a'+r-1)] || w.has[fmt.Sprintf("block%d%c_dwconv", i+1, 'a'+r)] {
+			return false
+		}
+	}
+	return true
 }
 
 // Load opens a weight-only Keras file (save_weights's HDF5 layout, as

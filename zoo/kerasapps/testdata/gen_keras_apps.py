@@ -41,7 +41,16 @@ CASES = {
               'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'),
     'inception_v3': ('inception_v3', 1.0, 75, 10, 'inception_v3_weights_tf_dim_ordering_tf_kernels.h5',
                      'inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5'),
+    'mobilenet_v3_small': ('mobilenet_v3_small', 0.75, 64, 10, 'weights_mobilenet_v3_small_224_0.75_float.h5',
+                           'weights_mobilenet_v3_small_224_0.75_float_no_top_v2.h5'),
+    'mobilenet_v3_large': ('mobilenet_v3_large', 1.0, 67, 10, 'weights_mobilenet_v3_large_224_1.0_float.h5',
+                           'weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5'),
+    'efficientnet_b0': ('efficientnet_b0', 1.0, 64, 10, 'efficientnetb0.h5', 'efficientnetb0_notop.h5'),
 }
+
+# Architectures that scale their own [0, 255] input. MobileNetV3Large runs at
+# an odd size, where correct_pad pads 5x5 depthwise inputs (2, 2).
+OWN_SCALING = ('mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0')
 
 
 class K:
@@ -90,13 +99,17 @@ class K:
         self.record(name, ws)
         if act == 'relu':
             y = F.relu(y)
+        elif act == 'swish':
+            y = F.silu(y)
+        elif act == 'sigmoid':
+            y = torch.sigmoid(y)
         return y
 
-    def depthwise(self, name, x, s, same):
+    def depthwise(self, name, x, s, same, k=3):
         c = x.shape[1]
-        w = self.rand(c, 1, 3, 3, scale=math.sqrt(3.0 / 9))
+        w = self.rand(c, 1, k, k, scale=math.sqrt(3.0 / (k * k)))
         if same:
-            x = self.same_pad(x, 3, 3, s)
+            x = self.same_pad(x, k, k, s)
         y = F.conv2d(x, w, None, stride=s, groups=c)
         self.record(name, [('depthwise_kernel', w.permute(2, 3, 0, 1))])
         return y
@@ -284,13 +297,152 @@ def mobilenet_v2(k, x, classes, alpha):
     return feat, k.dense('predictions', x, classes)
 
 
+def correct_pad(x, k):
+    # keras.applications' correct_pad as F.pad's (left, right, top, bottom).
+    h, w = x.shape[2], x.shape[3]
+    return F.pad(x, (k // 2 - 1 + w % 2, k // 2, k // 2 - 1 + h % 2, k // 2))
+
+
+def mnv3_depth(v):
+    return make_divisible(v, 8)
+
+
+# MobileNetV3 blocks: expansion, filters, kernel (0: 5, or 3 when
+# minimalistic), stride, squeeze-and-excite, hard swish (else ReLU).
+MNV3_SMALL = [(1, 16, 3, 2, True, False), (72 / 16, 24, 3, 2, False, False), (88 / 24, 24, 3, 1, False, False),
+              (4, 40, 0, 2, True, True), (6, 40, 0, 1, True, True), (6, 40, 0, 1, True, True),
+              (3, 48, 0, 1, True, True), (3, 48, 0, 1, True, True),
+              (6, 96, 0, 2, True, True), (6, 96, 0, 1, True, True), (6, 96, 0, 1, True, True)]
+MNV3_LARGE = [(1, 16, 3, 1, False, False), (4, 24, 3, 2, False, False), (3, 24, 3, 1, False, False),
+              (3, 40, 0, 2, True, False), (3, 40, 0, 1, True, False), (3, 40, 0, 1, True, False),
+              (6, 80, 3, 2, False, True), (2.5, 80, 3, 1, False, True), (2.3, 80, 3, 1, False, True),
+              (2.3, 80, 3, 1, False, True), (6, 112, 3, 1, True, True), (6, 112, 3, 1, True, True),
+              (6, 160, 0, 2, True, True), (6, 160, 0, 1, True, True), (6, 160, 0, 1, True, True)]
+
+
+def mobilenet_v3(k, x, classes, alpha, large):
+    # Keras 2 (tf.keras) MobileNetV3, layer names as in the release files.
+    # Hard sigmoid is TFOpLambda(+3), ReLU(6.), TFOpLambda(*1/6) in Keras:
+    # the weightless names are recorded, torch's hardsigmoid computes it.
+    def hsig(x):
+        k.plain(k.auto('tf.__operators__.add'), x)
+        k.plain(k.auto('re_lu'), x)
+        return k.plain(k.auto('tf.math.multiply'), F.hardsigmoid(x))
+
+    def hswish(x):
+        return k.plain(k.auto('multiply'), x * hsig(x))
+
+    def relu(x):
+        return k.plain(k.auto('re_lu'), F.relu(x))
+
+    def bn(name, x):
+        return k.bn(name, x, eps=1e-3)
+
+    k.plain('input_1', x)
+    x = k.plain(k.auto('rescaling'), x / 127.5 - 1)
+    x = hswish(bn('Conv/BatchNorm', k.conv('Conv', x, 16, 3, 3, 2, bias=False)))
+    for bid, (e, f, ks, s, se, hs) in enumerate(MNV3_LARGE if large else MNV3_SMALL):
+        act = hswish if hs else relu
+        ks = ks or 5
+        inp, cin = x, x.shape[1]
+        out = mnv3_depth(f * alpha)
+        exp = mnv3_depth(cin * e)
+        p = 'expanded_conv_%d/' % bid if bid else 'expanded_conv/'
+        if bid:
+            x = act(bn(p + 'expand/BatchNorm', k.conv(p + 'expand', x, exp, 1, 1, bias=False)))
+        if s == 2:
+            x = k.plain(p + 'depthwise/pad', correct_pad(x, ks))
+        x = act(bn(p + 'depthwise/BatchNorm', k.depthwise(p + 'depthwise', x, s, s == 1, ks)))
+        if se:
+            q = k.plain(p + 'squeeze_excite/AvgPool', x.mean((2, 3), keepdim=True))
+            q = k.conv(p + 'squeeze_excite/Conv', q, mnv3_depth(exp * 0.25), 1, 1)
+            q = k.plain(p + 'squeeze_excite/Relu', F.relu(q))
+            q = k.conv(p + 'squeeze_excite/Conv_1', q, exp, 1, 1)
+            x = k.plain(p + 'squeeze_excite/Mul', x * hsig(q))
+        x = bn(p + 'project/BatchNorm', k.conv(p + 'project', x, out, 1, 1, bias=False))
+        if s == 1 and cin == out:
+            x = k.plain(p + 'Add', inp + x)
+    x = hswish(bn('Conv_1/BatchNorm', k.conv('Conv_1', x, mnv3_depth(x.shape[1] * 6), 1, 1, bias=False)))
+    k.mark_base()
+    feat = x
+    x = k.plain(k.auto('global_average_pooling2d'), x.mean((2, 3), keepdim=True))
+    x = hswish(k.conv('Conv_2', x, 1280 if large else 1024, 1, 1))
+    x = k.plain(k.auto('dropout'), x)
+    x = k.conv('Logits', x, classes, 1, 1)
+    x = k.plain(k.auto('flatten'), x.flatten(1))
+    return feat, k.plain('Predictions', x)
+
+
+def mobilenet_v3_small(k, x, classes, alpha):
+    return mobilenet_v3(k, x, classes, alpha, False)
+
+
+def mobilenet_v3_large(k, x, classes, alpha):
+    return mobilenet_v3(k, x, classes, alpha, True)
+
+
+# EfficientNet stages: kernel, repeats, filters in, out, expansion, stride.
+EFF_STAGES = [(3, 1, 32, 16, 1, 1), (3, 2, 16, 24, 6, 2), (5, 2, 24, 40, 6, 2), (3, 3, 40, 80, 6, 2),
+              (5, 3, 80, 112, 6, 1), (5, 4, 112, 192, 6, 2), (3, 1, 192, 320, 6, 1)]
+
+
+def efficientnet_b0(k, x, classes, _alpha):
+    # keras.applications.EfficientNetB0 as built with weights="imagenet":
+    # Rescaling, Normalization (weights mean, variance, count), the Rescaling
+    # by 1/sqrt(std), stem, blocks, top. The Normalization is auto-named.
+    k.plain('input_1', x)
+    x = k.plain(k.auto('rescaling'), x / 255)
+    mean = k.rand(3, scale=0.5)
+    var = 0.05 + torch.rand(3, generator=k.g)
+    k.layers.append((k.auto('normalization'), [
+        ('normalization/mean:0', mean.numpy()), ('normalization/variance:0', var.numpy()),
+        ('normalization/count:0', np.array(1000, np.int64))]))
+    x = (x - mean.view(1, 3, 1, 1)) / var.sqrt().view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225])
+    x = k.plain(k.auto('rescaling'), x / std.sqrt().view(1, 3, 1, 1))
+    x = k.plain('stem_conv_pad', correct_pad(x, 3))
+    x = k.conv('stem_conv', x, 32, 3, 3, 2, same=False, bias=False)
+    x = k.plain('stem_activation', F.silu(k.bn('stem_bn', x)))
+    for i, (ks, reps, fin, fout, e, s) in enumerate(EFF_STAGES, 1):
+        for j in range(reps):
+            if j:
+                fin, s = fout, 1
+            p = 'block%d%s_' % (i, chr(97 + j))
+            inp = x
+            ch = fin * e
+            if e != 1:
+                x = k.conv(p + 'expand_conv', x, ch, 1, 1, bias=False)
+                x = k.plain(p + 'expand_activation', F.silu(k.bn(p + 'expand_bn', x)))
+            if s == 2:
+                x = k.plain(p + 'dwconv_pad', correct_pad(x, ks))
+            x = k.depthwise(p + 'dwconv', x, s, s == 1, ks)
+            x = k.plain(p + 'activation', F.silu(k.bn(p + 'bn', x)))
+            q = k.plain(p + 'se_squeeze', x.mean((2, 3)))
+            q = k.plain(p + 'se_reshape', q.view(q.shape[0], ch, 1, 1))
+            q = k.conv(p + 'se_reduce', q, max(1, fin // 4), 1, 1, act='swish')
+            q = k.conv(p + 'se_expand', q, ch, 1, 1, act='sigmoid')
+            x = k.plain(p + 'se_excite', x * q)
+            x = k.bn(p + 'project_bn', k.conv(p + 'project_conv', x, fout, 1, 1, bias=False))
+            if s == 1 and fin == fout:
+                x = k.plain(p + 'drop', x)  # drop-connect: rate 0 only for block1a, which has no residual
+                x = k.plain(p + 'add', x + inp)
+    x = k.plain('top_activation', F.silu(k.bn('top_bn', k.conv('top_conv', x, 1280, 1, 1, bias=False))))
+    k.mark_base()
+    feat = x
+    x = k.plain('avg_pool', x.mean((2, 3)))
+    x = k.plain('top_dropout', x)
+    return feat, k.dense('predictions', x, classes)
+
+
 def write_weights(path, layers):
+    # Names with "/" (MobileNetV3's "Conv/BatchNorm") are nested groups, as
+    # h5py makes them; a group may already exist as another's parent.
     with h5py.File(path, 'w') as f:
         f.attrs['layer_names'] = np.array([n.encode() for n, _ in layers])
         f.attrs['backend'] = b'tensorflow'
         f.attrs['keras_version'] = b'2.2.4'
         for name, ws in layers:
-            g = f.create_group(name)
+            g = f.require_group(name)
             g.attrs['weight_names'] = np.array([w.encode() for w, _ in ws]) if ws else np.array([])
             for w, a in ws:
                 g.create_dataset(w, data=a)
@@ -304,6 +456,8 @@ def main():
         arch, alpha, size, classes, top_file, notop_file = CASES[case]
         k = K(seed=1234)
         x = torch.rand(2, 3, size, size, generator=k.g) * 2 - 1
+        if case in OWN_SCALING:
+            x = (x + 1) * 127.5
         with torch.no_grad():
             feat, logits = globals()[arch](k, x, classes, alpha)
         write_weights('%s/%s' % (out, top_file), k.layers)
