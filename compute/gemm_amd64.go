@@ -13,7 +13,7 @@ func gemmKernel14x32AVX512(k int, a *float32, rsa, csa int, b *float32, ldb int,
 // beta = 0 and stores it with non-temporal stores; see gemmKernel.stream.
 //
 //go:noescape
-func gemmKernel14x32StreamAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+func gemmKernel14x32StreamAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, pf uintptr)
 
 // gemmStoreFence orders the non-temporal stores made so far before any
 // later store (SFENCE).

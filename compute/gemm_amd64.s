@@ -741,9 +741,9 @@ gemmKernel14x32AVX512_done0:
 	VZEROUPPER
 	RET
 
-// func gemmKernel14x32StreamAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+// func gemmKernel14x32StreamAVX512(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, pf uintptr)
 // The 14×32 kernel for beta = 0 and a C much larger than the caches: alpha must be 1; C is not prefetched and is written with non-temporal stores (64-byte aligned rows), so its lines are not read in first.
-TEXT ·gemmKernel14x32StreamAVX512(SB), NOSPLIT, $0-72
+TEXT ·gemmKernel14x32StreamAVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -786,6 +786,14 @@ TEXT ·gemmKernel14x32StreamAVX512(SB), NOSPLIT, $0-72
 	VPXORD Z25, Z25, Z25
 	VPXORD Z26, Z26, Z26
 	VPXORD Z27, Z27, Z27
+	MOVQ pf+72(FP), AX
+	PREFETCHT0 0(AX)
+	PREFETCHT0 64(AX)
+	PREFETCHT0 128(AX)
+	PREFETCHT0 192(AX)
+	PREFETCHT0 256(AX)
+	PREFETCHT0 320(AX)
+	PREFETCHT0 384(AX)
 	MOVQ ldc+56(FP), AX
 	SHLQ $2, AX
 	MOVQ CX, BX

@@ -111,7 +111,11 @@ func gen(w func(string, ...any), k kernel) {
 	}
 
 	w("")
-	if k.edge {
+	if k.stream {
+		w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, pf uintptr)", k.name)
+		w("// %s", k.doc)
+		w("TEXT ·%s(SB), NOSPLIT, $0-80", k.name)
+	} else if k.edge {
 		w("// func %s(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)", k.name)
 		w("// %s", k.doc)
 		w("TEXT ·%s(SB), NOSPLIT, $0-84", k.name)
@@ -147,6 +151,15 @@ func gen(w func(string, ...any), k kernel) {
 	// rows, which may share L1 sets when ldc is a power of two, are not
 	// evicted again by the streaming A and B panels.
 	const cPrefetchIters = 16
+	if k.stream {
+		// Seven lines from pf on: the caller spreads the next A panel
+		// over its calls for one panel, so that the panel is in cache
+		// when its first call starts.
+		w("\tMOVQ pf+72(FP), AX")
+		for l := 0; l < streamPrefetchLines; l++ {
+			w("\tPREFETCHT0 %d(AX)", 64*l)
+		}
+	}
 	w("\tMOVQ ldc+56(FP), AX")
 	w("\tSHLQ $2, AX")
 	w("\tMOVQ CX, BX")
@@ -353,6 +366,10 @@ func genPackRows(w func(string, ...any), r int) {
 // packRowCounts are the row counts genPackRows makes packers for; any
 // panel height up to 32 is a sum of them plus at most one row.
 var packRowCounts = []int{14, 6, 4, 2}
+
+// streamPrefetchLines is how many cache lines from pf a stream kernel
+// prefetches (gemmStreamPrefetchLines in gemm_blocked.go).
+const streamPrefetchLines = 7
 
 func log2(n int) int {
 	l := 0

@@ -109,6 +109,10 @@ func gemmBlockedStreaming(kern *gemmKernel, transA, transB bool, m, n, k int, al
 	}
 }
 
+// gemmStreamPrefetchLines is how many cache lines each call of a stream
+// kernel prefetches (streamPrefetchLines in gemm_asmgen.go).
+const gemmStreamPrefetchLines = 7
+
 // gemmBlockedOps is gemmBlocked with its operands gathered in op.
 func gemmBlockedOps(kern *gemmKernel, op *gemmOperands, m, n, k int) {
 	transA, transB, beta := op.transA, op.transB, op.beta
@@ -184,7 +188,11 @@ func gemmMacro(kern *gemmKernel, op *gemmOperands, blk gemmBlock, ic, mc int, pa
 			off := (ic+ir)*op.ldc + blk.jc + jr
 			if rows == mr && cols == nr {
 				if op.stream && blk.beta == 0 && uintptr(unsafe.Pointer(&op.c[off]))%64 == 0 {
-					kern.stream(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, 0)
+					// The calls for this A panel prefetch the next one
+					// (read in place, rows lda apart) between them.
+					pf := uintptr(unsafe.Pointer(ap)) + uintptr(4*mr*rsa) +
+						uintptr(jr/nr*gemmStreamPrefetchLines*64)
+					kern.stream(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, 0, pf)
 					continue
 				}
 				kern.fn(kc, ap, rsa, csa, bpp, ldbp, &op.c[off], op.ldc, op.alpha, blk.beta)

@@ -24,9 +24,10 @@ type gemmKernel struct {
 	edge func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32)
 	// stream, when set, is fn for beta = 0 and alpha = 1 writing C with
 	// non-temporal stores, which do not read C's lines into the cache
-	// first; C's rows must be 64-byte aligned. Callers finish with
-	// gemmStoreFence.
-	stream func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+	// first; C's rows must be 64-byte aligned. It also prefetches
+	// gemmStreamPrefetchLines cache lines from address pf (any address:
+	// prefetches do not fault). Callers finish with gemmStoreFence.
+	stream func(k int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, pf uintptr)
 	// free holds packing buffers between calls. It is a bounded free list
 	// rather than a sync.Pool because the garbage collector empties pools,
 	// and re-allocating megabyte buffers after every collection costs more

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestGemmStreaming runs gemmSerialStreaming against the reference with
@@ -56,7 +57,7 @@ func TestGemmStreamKernelMatches(t *testing.T) {
 				got[i] = float32(math.NaN())
 			}
 			kern.fn(k, &a[0], 1, kern.mr, &b[0], kern.nr, &want[0], ldc, 1, 0)
-			kern.stream(k, &a[0], 1, kern.mr, &b[0], kern.nr, &got[0], ldc, 1, 0)
+			kern.stream(k, &a[0], 1, kern.mr, &b[0], kern.nr, &got[0], ldc, 1, 0, uintptr(unsafe.Pointer(&a[0])))
 			gemmStoreFence()
 			for i := 0; i < kern.mr; i++ {
 				for j := 0; j < kern.nr; j++ {
