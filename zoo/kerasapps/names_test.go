@@ -58,6 +58,35 @@ func TestConfigNames(t *testing.T) {
 	if got := pads["block_6_pad"]; !slices.Equal(got, []int{11, 11, 96}) {
 		t.Errorf("block_6_pad output %v, want [11 11 96]", got)
 	}
+	// MobileNetV3Large at 67: Keras 2's names, correct_pad of 5x5
+	// depthwise inputs (17 is odd: (2, 2) to 21), hard sigmoid as
+	// Rescaling, ReLU(6.), Rescaling.
+	v3, err := Build("mobilenet_v3_large", Options{InputH: 67, InputW: 67, IncludeTop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers := map[string][]int{}
+	classes := map[string]string{}
+	for _, l := range v3.Net.Layers {
+		layers[l.Name], classes[l.Name] = l.OutputShape, l.Class
+	}
+	for name, want := range map[string][]int{
+		"expanded_conv_3/depthwise/pad":          {21, 21, 72},
+		"expanded_conv_12/depthwise/pad":         {9, 9, 672},
+		"expanded_conv_14/squeeze_excite/Mul":    {3, 3, 960},
+		"expanded_conv_14/Add":                   {3, 3, 160},
+		"Conv_1/BatchNorm":                       {3, 3, 960},
+		"Logits":                                 {1, 1, 1000},
+		"Predictions":                            {1000},
+		"expanded_conv_3/squeeze_excite/AvgPool": {1, 1, 72},
+	} {
+		if got, ok := layers[name]; !ok || !slices.Equal(got, want) {
+			t.Errorf("MobileNetV3Large at 67: layer %q output %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if classes["tf.__operators__.add"] != "Rescaling" || classes["re_lu"] != "ReLU" || classes["multiply"] != "Multiply" {
+		t.Errorf("MobileNetV3 hard swish layers: %s, %s, %s", classes["tf.__operators__.add"], classes["re_lu"], classes["multiply"])
+	}
 	for _, bad := range []struct {
 		name string
 		opt  Options
@@ -66,6 +95,8 @@ func TestConfigNames(t *testing.T) {
 		{"vgg16", Options{IncludeTop: true, Pooling: "avg"}},
 		{"inception_v3", Options{InputH: 64, InputW: 64}},
 		{"mobilenet", Options{Pooling: "min"}},
+		{"efficientnet_b0", Options{Minimalistic: true}},
+		{"efficientnet_b1", Options{Alpha: 0.75}},
 		{"xception", Options{}},
 	} {
 		if _, err := Build(bad.name, bad.opt); err == nil {
