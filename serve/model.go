@@ -38,7 +38,7 @@ func newEngine(l *modelio.Loaded, workers int) (*engine, error) {
 	if len(outs) == 0 || len(outs[0].Shape) == 0 || outs[0].Shape[0] != n || outs[0].Size() == 0 {
 		return nil, fmt.Errorf("serve: %s: no usable output for a batch of %d", l.Source, n)
 	}
-	e := &engine{l: l, classes: outs[0].Size() / n, probsOut: endsInSoftmax(l.Graph), graphs: make(chan *nn.Graph, workers)}
+	e := &engine{l: l, classes: outs[0].Size() / n, probsOut: train.EndsInSoftmax(l.Graph), graphs: make(chan *nn.Graph, workers)}
 	for _, p := range l.Graph.Params() {
 		e.params += int64(p.Value.Size())
 	}
@@ -77,38 +77,6 @@ func cloneGraph(g *nn.Graph) (*nn.Graph, error) {
 	}
 	c.CheckFinite = g.CheckFinite
 	return c, nil
-}
-
-// endsInSoftmax reports whether the graph's first output is a softmax layer.
-func endsInSoftmax(g *nn.Graph) bool {
-	outs := g.Outputs()
-	if len(outs) == 0 {
-		return false
-	}
-	l, _ := g.Layer(outs[0])
-	_, ok := l.(*nn.Softmax)
-	return ok
-}
-
-// Probabilities turns one image's raw model output into class
-// probabilities: as they are when the graph ends in a softmax (probsOut) or
-// the row already is a distribution (all in [0, 1], summing to 1 within the
-// 2% a quantised softmax can be off), else through a softmax.
-func Probabilities(raw []float32, probsOut bool) []float64 {
-	var sum float64
-	dist := true
-	for _, x := range raw {
-		dist = dist && x >= 0 && x <= 1
-		sum += float64(x)
-	}
-	if !probsOut && !(dist && math.Abs(sum-1) <= 0.02) {
-		return train.Softmax(raw)
-	}
-	out := make([]float64, len(raw))
-	for i, x := range raw {
-		out[i] = float64(x)
-	}
-	return out
 }
 
 // scored is one image's output: its probabilities and its classes ranked
@@ -153,7 +121,7 @@ func (e *engine) run(ctx context.Context, images [][]float32, k int, started fun
 		}
 		for i := range part {
 			raw := out.Data[i*e.classes : (i+1)*e.classes]
-			p := Probabilities(raw, e.probsOut)
+			p := train.Probabilities(raw, e.probsOut)
 			for _, v := range p {
 				if math.IsNaN(v) {
 					return nil, fmt.Errorf("%s: the model's output is NaN", e.l.Source)

@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/modelio"
-	"github.com/graft-ml/graft/nn"
 	"github.com/graft-ml/graft/tensor"
+	"github.com/graft-ml/graft/train"
 )
 
 func init() {
@@ -70,7 +69,7 @@ func runPredict(e *env, args []string) error {
 	if labels == nil {
 		labels = l.Labels
 	}
-	p := &predictor{l: l, probsOut: endsInSoftmax(l.Graph)}
+	p := &predictor{l: l, probsOut: train.EndsInSoftmax(l.Graph)}
 	var failed int
 	for start := 0; start < len(images); start += predictBatch {
 		batch := images[start:min(start+predictBatch, len(images))]
@@ -155,64 +154,9 @@ func (p *predictor) classify(paths []string) (rows [][]float64, errs []error, er
 			continue
 		}
 		raw := out.Data[i*classes : (i+1)*classes]
-		if p.probsOut || isDistribution(raw) {
-			rows[i] = toFloat64(raw)
-		} else {
-			rows[i] = softmax(raw)
-		}
+		rows[i] = train.Probabilities(raw, p.probsOut)
 	}
 	return rows, errs, nil
-}
-
-// endsInSoftmax reports whether the graph's first output is a softmax layer.
-func endsInSoftmax(g *nn.Graph) bool {
-	outs := g.Outputs()
-	if len(outs) == 0 {
-		return false
-	}
-	l, _ := g.Layer(outs[0])
-	_, ok := l.(*nn.Softmax)
-	return ok
-}
-
-// isDistribution reports whether v already looks like probabilities: all
-// in [0, 1], summing to 1 within float32 rounding (a quantised softmax
-// is off by up to about 1/256 per class, so allow 2%).
-func isDistribution(v []float32) bool {
-	var sum float64
-	for _, x := range v {
-		if !(x >= 0 && x <= 1) {
-			return false
-		}
-		sum += float64(x)
-	}
-	return math.Abs(sum-1) <= 0.02
-}
-
-func toFloat64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
-
-// softmax turns logits into probabilities, stably.
-func softmax(v []float32) []float64 {
-	out := make([]float64, len(v))
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = math.Max(m, float64(x))
-	}
-	var sum float64
-	for i, x := range v {
-		out[i] = math.Exp(float64(x) - m)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
 }
 
 // topK returns the indices of the k largest values, largest first, ties to
