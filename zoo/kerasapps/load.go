@@ -152,16 +152,22 @@ func (w *weightsFile) detect() (Detected, error) {
 	return d, nil
 }
 
-// denseClasses reads the classes from a Dense kernel [in, classes].
-func (w *weightsFile) denseClasses(layer string) (int, error) {
+// kernelLast reads the last axis of a layer's kernel, which must have the
+// rank of want (the expected layout, for the error).
+func (w *weightsFile) kernelLast(layer string, rank int, want string) (int, error) {
 	s, err := w.kernelShape(layer)
 	if err != nil {
 		return 0, err
 	}
-	if len(s) != 2 || s[1] < 1 {
-		return 0, fmt.Errorf("layer %q: kernel shape %v is not [in, classes]", layer, s)
+	if len(s) != rank || s[rank-1] < 1 {
+		return 0, fmt.Errorf("layer %q: kernel shape %v is not %s", layer, s, want)
 	}
-	return s[1], nil
+	return s[rank-1], nil
+}
+
+// denseClasses reads the classes from a Dense kernel [in, classes].
+func (w *weightsFile) denseClasses(layer string) (int, error) {
+	return w.kernelLast(layer, 2, "[in, classes]")
 }
 
 func (w *weightsFile) detectVGG() (Detected, error) {
@@ -237,27 +243,15 @@ func (w *weightsFile) sizeFromName() int {
 
 func (w *weightsFile) detectMobileNet() (Detected, error) {
 	d := Detected{Arch: "mobilenet"}
-	s, err := w.kernelShape("conv1")
-	if err != nil {
-		return d, err
-	}
-	if len(s) != 4 {
-		return d, fmt.Errorf("layer \"conv1\": kernel shape %v is not HWIO", s)
-	}
-	a, _ := lookup("mobilenet")
-	if d.Options.Alpha, err = widthOf(a.alphas, s[3], func(al float64) int { return int(32 * al) }, "conv1"); err != nil {
+	var err error
+	if d.Options.Alpha, err = w.alphaOf(d.Arch, "conv1", func(al float64) int { return int(32 * al) }); err != nil {
 		return d, err
 	}
 	if w.has["conv_preds"] {
 		d.Options.IncludeTop = true
-		ps, err := w.kernelShape("conv_preds")
-		if err != nil {
+		if d.Options.Classes, err = w.convOut("conv_preds"); err != nil {
 			return d, err
 		}
-		if len(ps) != 4 || ps[3] < 1 {
-			return d, fmt.Errorf("layer \"conv_preds\": kernel shape %v is not [1, 1, in, classes]", ps)
-		}
-		d.Options.Classes = ps[3]
 	}
 	d.Options.InputH = w.sizeFromName()
 	d.Options.InputW = d.Options.InputH
@@ -266,16 +260,9 @@ func (w *weightsFile) detectMobileNet() (Detected, error) {
 
 func (w *weightsFile) detectMobileNetV2() (Detected, error) {
 	d := Detected{Arch: "mobilenet_v2"}
-	s, err := w.kernelShape("block_16_project")
-	if err != nil {
-		return d, err
-	}
-	if len(s) != 4 {
-		return d, fmt.Errorf("layer \"block_16_project\": kernel shape %v is not HWIO", s)
-	}
-	a, _ := lookup("mobilenet_v2")
+	var err error
 	width := func(al float64) int { return makeDivisible(float64(int(320*al)), 8) }
-	if d.Options.Alpha, err = widthOf(a.alphas, s[3], width, "block_16_project"); err != nil {
+	if d.Options.Alpha, err = w.alphaOf(d.Arch, "block_16_project", width); err != nil {
 		return d, err
 	}
 	if w.has["predictions"] {
@@ -289,16 +276,20 @@ func (w *weightsFile) detectMobileNetV2() (Detected, error) {
 	return d, nil
 }
 
-// convOut reads the filters of a Conv2D kernel [kh, kw, in, filters].
-func (w *weightsFile) convOut(layer string) (int, error) {
-	s, err := w.kernelShape(layer)
+// alphaOf finds the released width multiplier of the architecture for
+// which width(alpha) is the filters of the layer's convolution kernel.
+func (w *weightsFile) alphaOf(arch, layer string, width func(float64) int) (float64, error) {
+	out, err := w.convOut(layer)
 	if err != nil {
 		return 0, err
 	}
-	if len(s) != 4 || s[3] < 1 {
-		return 0, fmt.Errorf("layer %q: kernel shape %v is not [kh, kw, in, filters]", layer, s)
-	}
-	return s[3], nil
+	a, _ := lookup(arch)
+	return widthOf(a.alphas, out, width, layer)
+}
+
+// convOut reads the filters of a Conv2D kernel [kh, kw, in, filters].
+func (w *weightsFile) convOut(layer string) (int, error) {
+	return w.kernelLast(layer, 4, "[kh, kw, in, filters]")
 }
 
 // detectMobileNetV3 tells Small (11 blocks) from Large (15), the
@@ -314,13 +305,9 @@ func (w *weightsFile) detectMobileNetV3() (Detected, error) {
 		return d, fmt.Errorf("%d-block MobileNetV3: Keras builds 11 (Small) or 15 (Large)", w.countPrefixed("expanded_conv", "/project"))
 	}
 	d.Options.Minimalistic = !w.has["expanded_conv_3/squeeze_excite/Conv"]
-	out, err := w.convOut(last)
-	if err != nil {
-		return d, err
-	}
-	a, _ := lookup(d.Arch)
+	var err error
 	width := func(al float64) int { return makeDivisible(float64(filters)*al, 8) }
-	if d.Options.Alpha, err = widthOf(a.alphas, out, width, last); err != nil {
+	if d.Options.Alpha, err = w.alphaOf(d.Arch, last, width); err != nil {
 		return d, err
 	}
 	if w.has["Logits"] {
