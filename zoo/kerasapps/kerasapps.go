@@ -37,7 +37,8 @@ type Options struct {
 	// Classes is the classifier's size (0 means 1000).
 	Classes int
 	// InputH and InputW are the input size (0 means the architecture's
-	// default: 224, or 299 for InceptionV3).
+	// default: 224, 299 for InceptionV3, 240, 260 and 300 for
+	// EfficientNetB1, B2 and B3).
 	InputH, InputW int
 	// Alpha is the MobileNets' width multiplier (0 means 1).
 	Alpha float64
