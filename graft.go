@@ -258,6 +258,12 @@ type Recipe struct {
 	// together with the head (0 blocks: the whole base).
 	FineTuneEpochs int
 	FineTuneBlocks int
+	// GradualStages, when above 1, unfreezes the FineTuneBlocks blocks
+	// gradually (as ULMFiT does): fine-tuning runs in that many phases of
+	// about FineTuneEpochs/GradualStages epochs each, phase s training the
+	// last s·FineTuneBlocks/GradualStages blocks (rounded up). It needs
+	// FineTuneBlocks > 0 and at least one epoch per stage.
+	GradualStages int
 	// FineTuneBatchNormStats lets unfrozen BatchNorm layers adapt their
 	// statistics to the new data while fine-tuning (off by default; see
 	// train.Freeze).
@@ -286,6 +292,21 @@ func (r Recipe) Phases() ([]train.Phase, error) {
 	var phases []train.Phase
 	if r.HeadEpochs > 0 {
 		phases = append(phases, train.Phase{Name: "head", Epochs: r.HeadEpochs, Freeze: train.Freeze{Base: true}, LR: lr, WarmupFraction: 0.05})
+	}
+	if r.GradualStages > 1 {
+		switch {
+		case r.FineTuneBlocks < 1:
+			return nil, fmt.Errorf("graft: gradual unfreezing in %d stages needs a number of blocks to unfreeze (FineTuneBlocks), not all of them", r.GradualStages)
+		case r.FineTuneEpochs < r.GradualStages:
+			return nil, fmt.Errorf("graft: gradual unfreezing in %d stages needs at least as many fine-tuning epochs, not %d", r.GradualStages, r.FineTuneEpochs)
+		}
+		for s := 1; s <= r.GradualStages; s++ {
+			blocks := (s*r.FineTuneBlocks + r.GradualStages - 1) / r.GradualStages
+			epochs := s*r.FineTuneEpochs/r.GradualStages - (s-1)*r.FineTuneEpochs/r.GradualStages
+			f := train.Freeze{Base: true, LastBlocks: blocks, TrainBatchNormStats: r.FineTuneBatchNormStats}
+			phases = append(phases, train.Phase{Name: fmt.Sprintf("fine-tune-%d", s), Epochs: epochs, Freeze: f, LR: ft, WarmupFraction: 0.1})
+		}
+		return phases, nil
 	}
 	if r.FineTuneEpochs > 0 {
 		f := train.Freeze{Base: r.FineTuneBlocks > 0, LastBlocks: r.FineTuneBlocks, TrainBatchNormStats: r.FineTuneBatchNormStats}

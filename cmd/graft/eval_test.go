@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/graft-ml/graft/data"
+	"github.com/graft-ml/graft/formats/graftfile"
+	"github.com/graft-ml/graft/nn"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -177,5 +181,71 @@ func TestTrainWritesRunReport(t *testing.T) {
 		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// writeTwoBlockGraftFile saves a classifier whose base has two
+// convolution blocks.
+func writeTwoBlockGraftFile(t *testing.T) string {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := nn.NewGraph()
+	must(g.Input("image"))
+	in := "image"
+	for i, c := range []int{3, 4} {
+		conv, err := nn.NewConv2D(fmt.Sprintf("conv%d", i+1), nn.Conv2DConfig{InChannels: c, Filters: 4, KernelH: 3, KernelW: 3, Padding: nn.PadSame(), Seed: uint64(9 + i)})
+		must(err)
+		must(g.Add(conv.Name(), conv, in))
+		in = fmt.Sprintf("relu%d", i+1)
+		must(g.Add(in, nn.NewReLU(in), conv.Name()))
+	}
+	dense, err := nn.NewDense("fc", nn.DenseConfig{In: 4, Out: 3, Seed: 2})
+	must(err)
+	must(g.Add("pool", nn.NewGlobalAvgPool("pool", false), in))
+	must(g.Add("fc", dense, "pool"))
+	p := filepath.Join(t.TempDir(), "two.graft")
+	must(graftfile.Save(p, &graftfile.Model{Graph: g,
+		Preprocess: data.Preprocess{Height: 16, Width: 16, Resize: data.ResizeSquash, Scale: data.ScaleSymmetric},
+		Labels:     []string{"cat", "dog", "owl"}}))
+	return p
+}
+
+func TestTrainGradualUnfreezing(t *testing.T) {
+	base := writeTwoBlockGraftFile(t)
+	dir := writeImageFolder(t, []string{"cat", "dog", "owl"}, 5)
+	out := filepath.Join(t.TempDir(), "run")
+	r := runGraft(t, "train", "--data", dir, "--base", base, "--out", out, "--head-epochs", "2", "--finetune-epochs", "3",
+		"--finetune-blocks", "2", "--gradual", "2", "--base-lr-scale", "0.5", "--batch", "4", "--feature-cache", "off", "--workers", "1")
+	r.wantCode(t, 0)
+	csv, err := os.ReadFile(filepath.Join(out, train.MetricsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []string
+	for _, line := range strings.Split(strings.TrimSpace(string(csv)), "\n")[1:] {
+		phases = append(phases, strings.Split(line, ",")[0])
+	}
+	if got := strings.Join(phases, " "); got != "head head fine-tune-1 fine-tune-2 fine-tune-2" {
+		t.Errorf("epochs by phase: %s, want head ×2, fine-tune-1 ×1, fine-tune-2 ×2\n%s", got, csv)
+	}
+	// The summary's trainable parameters: the head (15), then conv2 too
+	// (15 + 148), then conv1 as well (163 + 112).
+	for _, want := range []string{`(?m)^\s*head\s+2\s+0\.003\s+15\s`, `(?m)^\s*fine-tune-1\s+1\s+\S+\s+163\s`, `(?m)^\s*fine-tune-2\s+2\s+\S+\s+275\s`} {
+		if !regexp.MustCompile(want).MatchString(r.stdout) {
+			t.Errorf("summary lacks %s:\n%s", want, r.stdout)
+		}
+	}
+	cfg, err := os.ReadFile(filepath.Join(out, train.ConfigJSON))
+	if err != nil || !strings.Contains(string(cfg), `"--gradual": "2"`) || !strings.Contains(string(cfg), `"--base-lr-scale": "0.5"`) {
+		t.Errorf("config.json: %v\n%s", err, cfg)
+	}
+	for _, bad := range [][]string{{"--gradual", "-1"}, {"--base-lr-scale", "0"}, {"--base-lr-scale", "2"}, {"--gradual", "3", "--finetune-blocks", "0"}} {
+		args := append([]string{"train", "--data", dir, "--base", base, "--out", filepath.Join(t.TempDir(), "bad")}, bad...)
+		runGraft(t, args...).wantCode(t, 2)
 	}
 }

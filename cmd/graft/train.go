@@ -32,7 +32,10 @@ transfer-learning recipe:
      base's features are computed once and cached, so even the default 100
      epochs take seconds after the first;
   2. the last --finetune-blocks blocks of the base are unfrozen and trained
-     with the head at a lower learning rate (--finetune-epochs).
+     with the head at a lower learning rate (--finetune-epochs); with
+     --gradual N they are unfrozen in N stages, the last blocks first (as
+     ULMFiT does), and --base-lr-scale gives the base a lower rate than the
+     head (discriminative learning rates).
 
 A frozen BatchNorm runs in inference mode, and unfrozen BatchNorm layers keep
 their pretrained statistics. The base is a zoo name whose weights were
@@ -43,9 +46,9 @@ split into training and validation sets, stratified and seeded.
 The run folder (--out) gets best.graft (the best model by validation
 accuracy), last.graft (a checkpoint with the optimizer state; --resume
 continues from it), metrics.csv and metrics.json, config.json (the command's
-settings), and a report: report.html
-(one self-contained page: metrics, per-class precision/recall/F1, confusion
-matrix, worst predictions) with loss.png, accuracy.png and confusion.png.
+settings), and a report: report.html (one self-contained page: metrics,
+per-class precision/recall/F1, confusion matrix, worst predictions) with
+loss.png, accuracy.png and confusion.png.
 Ctrl-C stops after saving.
 
 Example:
@@ -64,6 +67,8 @@ func runTrain(e *env, args []string) error {
 	ftBlocks := fs.Int("finetune-blocks", 2, "blocks of the base to unfreeze for fine-tuning (0: all)")
 	lr := fs.Float64("lr", 3e-3, "learning rate of the head phase")
 	ftLR := fs.Float64("finetune-lr", 0, "learning rate of fine-tuning (default lr/10)")
+	gradual := fs.Int("gradual", 0, "unfreeze the --finetune-blocks gradually, in this many stages that share the fine-tuning epochs (0: all at once)")
+	baseLRScale := fs.Float64("base-lr-scale", 1, "discriminative learning rates: the base's rate is this times the head's while fine-tuning")
 	batch := fs.Int("batch", 32, "batch size")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same result)")
 	valSplit := fs.Float64("val-split", 0.2, "fraction of the images held out for validation")
@@ -93,6 +98,10 @@ func runTrain(e *env, args []string) error {
 		return usagef("train", "--batch %d: want at least 1", *batch)
 	case *ftBlocks < 0:
 		return usagef("train", "--finetune-blocks %d: want 0 (all) or more", *ftBlocks)
+	case *gradual < 0:
+		return usagef("train", "--gradual %d: want 0 (off) or a number of stages", *gradual)
+	case !(*baseLRScale > 0 && *baseLRScale <= 1):
+		return usagef("train", "--base-lr-scale %g: want a factor in (0, 1]", *baseLRScale)
 	case *balance != "" && *balance != "weights" && *balance != "sampler":
 		return usagef("train", "--balance %q: want weights or sampler", *balance)
 	}
@@ -137,7 +146,7 @@ func runTrain(e *env, args []string) error {
 		}
 	}
 	cfg := train.Config{BatchSize: *batch, Seed: *seed, Optimizer: *optimizer, WeightDecay: *weightDecay, Balance: *balance, Patience: *patience,
-		Workers: *workers, OutDir: *out, Resume: *resume, Meta: map[string]any{"base": *base, "data": *dataDir}}
+		BaseLRScale: *baseLRScale, Workers: *workers, OutDir: *out, Resume: *resume, Meta: map[string]any{"base": *base, "data": *dataDir}}
 	if *cacheDir != "off" {
 		dir := *cacheDir
 		if dir == "" {
@@ -150,7 +159,8 @@ func runTrain(e *env, args []string) error {
 	if *augment {
 		cfg.Augment = &data.Augment{Crop: &data.RandomResizedCrop{}, HFlip: 0.5, Jitter: data.ColorJitter{Brightness: 0.2, Contrast: 0.2, Saturation: 0.2}}
 	}
-	recipe := graft.Recipe{HeadEpochs: *headEpochs, FineTuneEpochs: *ftEpochs, FineTuneBlocks: *ftBlocks, LR: *lr, FineTuneLR: *ftLR, Train: cfg}
+	recipe := graft.Recipe{HeadEpochs: *headEpochs, FineTuneEpochs: *ftEpochs, FineTuneBlocks: *ftBlocks, GradualStages: *gradual,
+		LR: *lr, FineTuneLR: *ftLR, Train: cfg}
 	phases, err := recipe.Phases()
 	if err != nil {
 		return usagef("train", "%s", err)
