@@ -44,17 +44,15 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 // gemmSerialStreaming is gemmSerial for beta = 0 with C written by
 // non-temporal stores (gemmBlockedStreaming) where the kernel has them.
 func gemmSerialStreaming(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if m <= 0 || n <= 0 {
+	kern := activeGemm.Load()
+	if kern.stream == nil || m <= 0 || n <= 0 || m*n*k <= smallGemmVolume {
+		gemmSerial(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 		return
 	}
 	checkGemmOperand("C", false, m, n, c, ldc)
 	checkGemmOperand("A", false, m, k, a, lda)
 	checkGemmOperand("B", false, k, n, b, ldb)
-	if m*n*k <= smallGemmVolume {
-		gemmSmall(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
-		return
-	}
-	gemmBlockedStreaming(activeGemm.Load(), false, false, m, n, k, 1, a, lda, b, ldb, c, ldc)
+	gemmBlockedStreaming(kern, false, false, m, n, k, 1, a, lda, b, ldb, c, ldc)
 }
 
 // streamOutputFloats is the output size, in floats (64 MiB), from which a
