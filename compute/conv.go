@@ -88,10 +88,10 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 func Conv2DBackwardFilter(p ConvParams, x, dy, dw, dbias []float32) {
 	if kern := activeGemm.Load(); p.isDepthwise() {
 		depthwiseBackwardFilter(p, x, dy, dw)
-	} else if p.useDirectFilter(kern) {
-		convBackwardFilterDirect(kern, p, x, dy, dw)
 	} else if sk := filterSegKernelFor(kern); p.useFilterSegs(sk) {
 		convBackwardFilterSegs(sk, p, x, dy, dw)
+	} else if p.useDirectFilter(kern) {
+		convBackwardFilterDirect(kern, p, x, dy, dw)
 	} else if p.useDirectFilterPointwise() {
 		convBackwardFilterPointwise(kern, p, x, dy, dw)
 	} else {

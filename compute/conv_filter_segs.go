@@ -69,12 +69,22 @@ func filterSegs14x32Go(segs *int, nseg, seglen int, a *float32, csa int, b *floa
 
 // useFilterSegs reports whether convBackwardFilterSegs should run p with
 // sk: stride 1 and one group (the shapes the direct paths otherwise take),
-// at least a tile's rows of input channels, and a kernel too large for
-// convBackwardFilterDirect's private copies.
+// at least a tile's rows of input channels, and either a kernel too large
+// for convBackwardFilterDirect's private copies or at least
+// filterSegMinChannels input channels.
 func (p ConvParams) useFilterSegs(sk *filterSegKernel) bool {
 	return sk != nil && p.Groups == 1 && !p.isPointwise() && p.StrideH == 1 && p.StrideW == 1 &&
-		p.InC >= sk.mr && p.KH*p.KW*p.InC*p.OutC > directFilterMaxFloats
+		p.InC >= sk.mr && (p.InC >= filterSegMinChannels || p.KH*p.KW*p.InC*p.OutC > directFilterMaxFloats)
 }
+
+// filterSegMinChannels is the fewest input channels for which
+// convBackwardFilterSegs beats convBackwardFilterDirect whatever the kernel
+// size. With fewer, the overlapping last tile of each tap recomputes too
+// many rows (9% at 64 and 128 channels) and the direct path wins
+// (measured, 3x3 at batch 32: 64 channels at 56x56 47 against 41 CPU ms,
+// 128 at 28x28 42 against 38); at 256 the segments win at 14x14 (35.5
+// against 40) and are level at 28x28 and 56x56.
+const filterSegMinChannels = 256
 
 // filterSegList is the segments of one kernel tap: n (aOff, bOff) pairs,
 // offsets into x and dy of the first pixel of each, and their length.
@@ -84,12 +94,14 @@ type filterSegList struct {
 }
 
 // filterSegLists returns the segment list of every tap (ky, kx) of p, at
-// index ky*KW+kx: for each output row of the batch whose tap row is inside
-// the image, the run of output pixels whose tap column is inside it. The
-// offsets count xPix floats per input pixel and dyPix per output pixel.
-func filterSegLists(p ConvParams, xPix, dyPix int) []filterSegList {
+// index ky*KW+kx, for the output rows r0..r1-1 of the batch (row n*OutH+oy):
+// for each of them whose tap row is inside the image, the run of output
+// pixels whose tap column is inside it. Offsets count xPix floats per input
+// pixel from input row x0 of the batch (row n*InH+iy), and dyPix floats
+// per output pixel from output row r0.
+func filterSegLists(p ConvParams, r0, r1, x0, xPix, dyPix int) []filterSegList {
 	oh, ow := p.OutH(), p.OutW()
-	rows := p.Batch * oh
+	rows := r1 - r0
 	all := make([]int, 2*p.KH*p.KW*rows)
 	lists := make([]filterSegList, p.KH*p.KW)
 	for ky := 0; ky < p.KH; ky++ {
@@ -102,21 +114,33 @@ func filterSegLists(p ConvParams, xPix, dyPix int) []filterSegList {
 			if l.length <= 0 {
 				continue
 			}
-			for n := 0; n < p.Batch; n++ {
-				for oy := 0; oy < oh; oy++ {
-					iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-					if iy < 0 || iy >= p.InH {
-						continue
-					}
-					ix := ox0*p.StrideW - p.PadLeft + kx*p.DilationW
-					l.segs[2*l.n] = ((n*p.InH+iy)*p.InW + ix) * xPix
-					l.segs[2*l.n+1] = ((n*oh+oy)*ow + ox0) * dyPix
-					l.n++
+			for r := r0; r < r1; r++ {
+				n, oy := r/oh, r%oh
+				iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
+				if iy < 0 || iy >= p.InH {
+					continue
 				}
+				ix := ox0*p.StrideW - p.PadLeft + kx*p.DilationW
+				l.segs[2*l.n] = ((n*p.InH+iy-x0)*p.InW + ix) * xPix
+				l.segs[2*l.n+1] = ((r-r0)*ow + ox0) * dyPix
+				l.n++
 			}
 		}
 	}
 	return lists
+}
+
+// filterSegInputRows returns the input rows [x0, x1) of the batch (row
+// n*InH+iy) that the output rows r0..r1-1 of the batch read, clamped to
+// the images: x0 == x1 when they read only padding.
+func (p ConvParams) filterSegInputRows(r0, r1 int) (x0, x1 int) {
+	oh := p.OutH()
+	first, last := (r0/oh)*p.InH, (r1-1)/oh*p.InH // first rows of the first and last images
+	iy0 := (r0%oh)*p.StrideH - p.PadTop
+	iy1 := ((r1-1)%oh)*p.StrideH - p.PadTop + (p.KH-1)*p.DilationH + 1
+	x0 = first + min(max(iy0, 0), p.InH)
+	x1 = last + min(max(iy1, 0), p.InH)
+	return x0, max(x1, x0)
 }
 
 // outputColumnsInside returns the output columns [ox0, ox1) whose kernel
@@ -143,60 +167,89 @@ func filterSegPixelFloats(c int) int {
 	return c
 }
 
+// filterSegChunkPixels bounds the output pixels that one pass of
+// convBackwardFilterSegs sums (its chunk of dy, 32 columns of it in a
+// panel, stays in L2: 256 KiB). A variable so that tests can shrink it.
+var filterSegChunkPixels = 2048
+
 // convBackwardFilterSegs adds the kernel gradient of p to dw with the
-// segment kernel sk, one mr×nr tile of dw per task. x is copied with
-// filterSegPixelFloats floats per pixel, dy packed into panels of nr
-// columns (one stream of pixels per panel). A tap's InC rows are cut into
-// tiles of mr channels, the last one moved back to end at InC (overlapping
-// its neighbour, whose rows it leaves out), so that a tile never reads past
-// a pixel's channels: p.InC must be at least mr.
+// segment kernel sk. The batch's output rows are taken in chunks of at
+// most filterSegChunkPixels pixels, in order; for each, the input rows the
+// chunk reads are copied with filterSegPixelFloats floats per pixel, its
+// dy packed into panels of nr columns (one stream of pixels per panel),
+// and the workers take one mr×nr tile of dw per task, adding the chunk's
+// sum to it: each tile is added to by one task per chunk, chunk after
+// chunk, so dw does not depend on thread timing. A tap's InC rows are cut
+// into tiles of mr channels, the last one moved back to end at InC
+// (overlapping its neighbour, whose rows it leaves out), so that a tile
+// never reads past a pixel's channels: p.InC must be at least mr.
 func convBackwardFilterSegs(sk *filterSegKernel, p ConvParams, x, dy, dw []float32) {
 	mr, nr := sk.mr, sk.nr
 	c := p.InC
 	cs := filterSegPixelFloats(c)
-	pixels := p.Batch * p.InH * p.InW
-	total := p.Batch * p.OutH() * p.OutW()
+	oh, ow := p.OutH(), p.OutW()
+	rows := p.Batch * oh
+	chunks := (rows*ow + filterSegChunkPixels - 1) / filterSegChunkPixels
+	chunkRows := (rows + chunks - 1) / chunks
 	panels := (p.OutC + nr - 1) / nr
-	xbuf := getScratch(pixels * cs)
-	defer putScratch(xbuf)
-	xs := *xbuf
-	dybuf := getScratch(panels * total * nr)
-	defer putScratch(dybuf)
-	dyp := *dybuf
-	ParallelFor(pixels, max(elementwiseGrain/cs, 1), func(i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			copy(xs[i*cs:i*cs+c], x[i*c:(i+1)*c])
-		}
-	})
-	ParallelFor(panels, 1, func(j0, j1 int) {
-		for jp := j0; jp < j1; jp++ {
-			packBPanels(false, dy, p.OutC, 0, jp*nr, total, min(nr, p.OutC-jp*nr), nr, dyp[jp*total*nr:])
-		}
-	})
-	lists := filterSegLists(p, cs, nr)
 	tilesPerTap := (c + mr - 1) / mr
 	perPanel := p.KH * p.KW * tilesPerTap
-	full := uint32(1)<<mr - 1
-	// Tasks run panel by panel (its columns of dy stay in L2), and within
-	// a panel, the tiles of one kernel column and channel block for every
-	// kernel row in turn, which read mostly the same lines of x.
-	dynamicWorkers(panels*perPanel, func(_ int, next func() int) {
-		for t := next(); t >= 0; t = next() {
-			jp, r := t/perPanel, t%perPanel
-			kx, ci, ky := r/(tilesPerTap*p.KH), r/p.KH%tilesPerTap, r%p.KH
-			l := &lists[ky*p.KW+kx]
-			if l.n == 0 || l.length <= 0 {
-				continue
-			}
-			c0, rowMask := ci*mr, full
-			if c0+mr > c {
-				c0 = c - mr
-				rowMask = full &^ (uint32(1)<<(ci*mr-c0) - 1)
-			}
-			j0 := jp * nr
-			colMask := uint32(uint64(1)<<min(nr, p.OutC-j0) - 1)
-			sk.fn(&l.segs[0], l.n, l.length, &xs[c0], p.StrideW*cs, &dyp[jp*total*nr], nr,
-				&dw[((ky*p.KW+kx)*c+c0)*p.OutC+j0], p.OutC, rowMask, colMask)
+	for r0 := 0; r0 < rows; r0 += chunkRows {
+		r1 := min(r0+chunkRows, rows)
+		x0, x1 := p.filterSegInputRows(r0, r1)
+		if x0 == x1 {
+			continue
 		}
-	})
+		pixels := (x1 - x0) * p.InW
+		total := (r1 - r0) * ow
+		xbuf := getScratch(pixels * cs)
+		dybuf := getScratch(panels * total * nr)
+		xs, dyp := *xbuf, *dybuf
+		xc, dyc := x[x0*p.InW*c:x1*p.InW*c], dy[r0*ow*p.OutC:r1*ow*p.OutC]
+		ParallelFor(pixels, max(elementwiseGrain/cs, 1), func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				copy(xs[i*cs:i*cs+c], xc[i*c:(i+1)*c])
+			}
+		})
+		ParallelFor(panels, 1, func(j0, j1 int) {
+			for jp := j0; jp < j1; jp++ {
+				packBPanels(false, dyc, p.OutC, 0, jp*nr, total, min(nr, p.OutC-jp*nr), nr, dyp[jp*total*nr:])
+			}
+		})
+		lists := filterSegLists(p, r0, r1, x0, cs, nr)
+		// Tasks run panel by panel (its columns of dy stay in L2), and
+		// within a panel, the tiles of one kernel column and channel block
+		// for every kernel row in turn, which read mostly the same lines
+		// of x.
+		dynamicWorkers(panels*perPanel, func(_ int, next func() int) {
+			for t := next(); t >= 0; t = next() {
+				jp, r := t/perPanel, t%perPanel
+				kx, ci, ky := r/(tilesPerTap*p.KH), r/p.KH%tilesPerTap, r%p.KH
+				l := &lists[ky*p.KW+kx]
+				if l.n == 0 || l.length <= 0 {
+					continue
+				}
+				filterSegTile(sk, p, l, ky, kx, ci, jp, xs[:pixels*cs], cs, dyp[jp*total*nr:], dw)
+			}
+		})
+		putScratch(xbuf)
+		putScratch(dybuf)
+	}
+}
+
+// filterSegTile adds to dw the tile of tap (ky, kx), channel block ci and
+// panel jp summed over l's segments of xs (cs floats a pixel) and the
+// panel of packed dy, dyp.
+func filterSegTile(sk *filterSegKernel, p ConvParams, l *filterSegList, ky, kx, ci, jp int, xs []float32, cs int, dyp, dw []float32) {
+	mr, nr, c := sk.mr, sk.nr, p.InC
+	full := uint32(1)<<mr - 1
+	c0, rowMask := ci*mr, full
+	if c0+mr > c {
+		c0 = c - mr
+		rowMask = full &^ (uint32(1)<<(ci*mr-c0) - 1)
+	}
+	j0 := jp * nr
+	colMask := uint32(uint64(1)<<min(nr, p.OutC-j0) - 1)
+	sk.fn(&l.segs[0], l.n, l.length, &xs[c0], p.StrideW*cs, &dyp[0], nr,
+		&dw[((ky*p.KW+kx)*c+c0)*p.OutC+j0], p.OutC, rowMask, colMask)
 }

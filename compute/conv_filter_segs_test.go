@@ -36,21 +36,55 @@ func filterSegKernels() map[string]*filterSegKernel {
 // reference on filterSegCases with every segment kernel, adding to a
 // gradient that is not zero.
 func TestConvBackwardFilterSegs(t *testing.T) {
+	old := filterSegChunkPixels
+	defer func() { filterSegChunkPixels = old }()
 	for name, sk := range filterSegKernels() {
-		for _, p := range filterSegCases {
-			t.Run(fmt.Sprintf("%s_%s", name, convName(p)), func(t *testing.T) {
-				if err := p.Validate(); err != nil {
-					t.Fatal(err)
+		for _, chunk := range []int{1, 40, 1 << 20} {
+			filterSegChunkPixels = chunk
+			for _, p := range filterSegCases {
+				t.Run(fmt.Sprintf("%s_chunk%d_%s", name, chunk, convName(p)), func(t *testing.T) {
+					if err := p.Validate(); err != nil {
+						t.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
+					x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
+					dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
+					start := randomSlice(rng, p.KH*p.KW*p.InC*p.OutC)
+					want, got := append([]float32(nil), start...), append([]float32(nil), start...)
+					Conv2DBackwardFilterReference(p, x, dy, want, nil)
+					convBackwardFilterSegs(sk, p, x, dy, got)
+					assertClose(t, "dw", got, want)
+				})
+			}
+		}
+	}
+}
+
+// TestFilterSegInputRows checks the input rows a chunk of output rows
+// reads against a direct enumeration of the taps inside the images.
+func TestFilterSegInputRows(t *testing.T) {
+	for _, p := range filterSegCases {
+		oh := p.OutH()
+		rows := p.Batch * oh
+		for r0 := 0; r0 < rows; r0++ {
+			for r1 := r0 + 1; r1 <= rows; r1++ {
+				lo, hi := -1, -1
+				for r := r0; r < r1; r++ {
+					n, oy := r/oh, r%oh
+					for ky := 0; ky < p.KH; ky++ {
+						if iy := oy*p.StrideH - p.PadTop + ky*p.DilationH; iy >= 0 && iy < p.InH {
+							if lo < 0 {
+								lo = n*p.InH + iy
+							}
+							hi = n*p.InH + iy + 1
+						}
+					}
 				}
-				rng := rand.New(rand.NewPCG(uint64(p.InC), uint64(p.OutC)))
-				x := randomSlice(rng, p.Batch*p.InH*p.InW*p.InC)
-				dy := randomSlice(rng, p.Batch*p.OutH()*p.OutW()*p.OutC)
-				start := randomSlice(rng, p.KH*p.KW*p.InC*p.OutC)
-				want, got := append([]float32(nil), start...), append([]float32(nil), start...)
-				Conv2DBackwardFilterReference(p, x, dy, want, nil)
-				convBackwardFilterSegs(sk, p, x, dy, got)
-				assertClose(t, "dw", got, want)
-			})
+				x0, x1 := p.filterSegInputRows(r0, r1)
+				if lo >= 0 && (x0 > lo || x1 < hi) || x1 < x0 || x0 < 0 || x1 > p.Batch*p.InH {
+					t.Fatalf("%s rows %d-%d: input rows %d-%d, need %d-%d", convName(p), r0, r1, x0, x1, lo, hi)
+				}
+			}
 		}
 	}
 }
@@ -60,7 +94,7 @@ func TestConvBackwardFilterSegs(t *testing.T) {
 func TestFilterSegListsCoverPixels(t *testing.T) {
 	for _, p := range filterSegCases {
 		oh, ow := p.OutH(), p.OutW()
-		lists := filterSegLists(p, p.InC, p.OutC)
+		lists := filterSegLists(p, 0, p.Batch*oh, 0, p.InC, p.OutC)
 		for ky := 0; ky < p.KH; ky++ {
 			for kx := 0; kx < p.KW; kx++ {
 				want := map[[2]int]bool{} // (x offset, dy offset) of each pixel the tap reads inside
@@ -95,9 +129,9 @@ func TestFilterSegListsCoverPixels(t *testing.T) {
 	}
 }
 
-// TestConvBackwardFilterSegsChosen checks that ResNet-50's 512-channel 7x7
-// layer takes the segment path where the AVX-512 kernel runs, and that the
-// shapes convBackwardFilterDirect takes stay with it.
+// TestConvBackwardFilterSegsChosen checks that ResNet-50's 3x3 layers of
+// 256 and 512 channels take the segment path where the AVX-512 kernel
+// runs, and that the others stay with the paths they had.
 func TestConvBackwardFilterSegsChosen(t *testing.T) {
 	kern := activeGemm.Load()
 	sk := filterSegKernelFor(kern)
@@ -106,18 +140,21 @@ func TestConvBackwardFilterSegsChosen(t *testing.T) {
 	}
 	for _, s := range resnetConvShapes {
 		p := s.p
-		want := s.name == "3x3_512-512_7"
-		if got := !p.useDirectFilter(kern) && p.useFilterSegs(sk); got != want {
+		want := s.name == "3x3_512-512_7" || s.name == "3x3_256-256_14"
+		if got := p.useFilterSegs(sk); got != want {
 			t.Errorf("%s: segment path %v, want %v", s.name, got, want)
 		}
 	}
 }
 
 // TestConvBackwardFilterSegsRepeatable checks that the segment path gives
-// the same gradient bit for bit on every run, through Conv2DBackwardFilter
-// on a shape it is chosen for (when the AVX-512 kernel runs) and with the
-// Go kernel on a small one.
+// the same gradient bit for bit on every run, in several chunks, through
+// Conv2DBackwardFilter on a shape it is chosen for (when the AVX-512 kernel
+// runs) and with the Go kernel on a small one.
 func TestConvBackwardFilterSegsRepeatable(t *testing.T) {
+	old := filterSegChunkPixels
+	filterSegChunkPixels = 40 // several chunks, each adding to every tile
+	defer func() { filterSegChunkPixels = old }()
 	type run struct {
 		p  ConvParams
 		fn func(x, dy, dw []float32)
