@@ -99,7 +99,10 @@ func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 // for a C much larger than the caches that will not be read again soon:
 // its lines are then not read from memory before being overwritten. It
 // streams only with k ≤ kern.kc (one depth block, so C is written once)
-// and alpha = 1, and then ends with gemmStoreFence.
+// and alpha = 1, and then ends with gemmStoreFence. A goroutine that the
+// runtime moves to another thread part way through is safe too: the switch
+// runs locked instructions, which drain the write-combining buffers as
+// SFENCE does.
 func gemmBlockedStreaming(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	op := &gemmOperands{transA: transA, transB: transB, alpha: alpha, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		stream: kern.stream != nil && k <= kern.kc && ldc%16 == 0 && alpha == 1}
