@@ -44,7 +44,7 @@ const (
 	petsDropout = 0.1
 	petsEpochs  = 300
 	petsLR      = 3e-3
-	petsWD      = 5e-2
+	petsWD      = 0.2
 )
 
 // crossValidate trains the recipe's head on the Coral MobileNetV1 embedding
