@@ -15,6 +15,11 @@ goout=$(mktemp)
 torchout=$(mktemp)
 trap 'rm -f "$goout" "$torchout"' EXIT
 cd "$root"
+# PyTorch runs with jemalloc, as its own benchmarks recommend (glibc's malloc
+# returns and re-faults its large buffers on every call).
+if ! ldconfig -p 2>/dev/null | grep -q 'libjemalloc.so.2'; then
+	echo "bench/conv: libjemalloc.so.2 not found (apt-get install libjemalloc2); PyTorch will run with glibc malloc" >&2
+fi
 py() {
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
 		LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
