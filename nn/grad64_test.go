@@ -1,0 +1,668 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/graft-ml/graft/tensor"
+)
+
+// The float64 gradient checks. checkLayerGrads (gradcheck_test.go) takes its
+// differences through the float32 Forward, whose rounding forces a large step
+// and loose tolerances that could hide a gradient wrong by 1e-3. Here every
+// layer and loss has a float64 reference forward (grad64_ref_test.go), and
+//
+//  1. the reference must agree with the layer's float32 Forward on the same
+//     inputs (so it is the right function), and
+//  2. central differences of the reference, in float64 with a tiny step,
+//     give the gradient with respect to every input and parameter element,
+//     which the layer's float32 Backward must match.
+
+const (
+	// grad64Step is the central-difference step. In float64 the truncation
+	// error is about step²·|f'''| ≈ 1e-12 and the rounding error about
+	// 1e-16·|loss|/step ≈ 1e-10·|loss| (|loss| = |Σ r·y| is at most a few
+	// hundred here), both far below the float32 errors being measured.
+	grad64Step = 1e-6
+	// forward64Tol bounds max|y32 - y64| / max|y64|. A float32 output is a
+	// rounded sum of at most a few dozen products: its error is a few ulps
+	// (6e-8 each) of the largest terms, so 1e-5 leaves a wide margin while a
+	// wrong padding, stride or divisor gives errors of order 1e-1.
+	forward64Tol = 1e-5
+	// grad64Tol bounds |analytic - numeric| per element, relative to
+	// max(|numeric|, grad64Floor·m), m the largest |numeric| of the tensor.
+	// The analytic gradient is computed in float32: each element is a sum of
+	// at most a few hundred rounded products (unit roundoff 6e-8), so its
+	// error is about 1e-6 of the tensor's magnitude at worst. 1e-4 leaves
+	// that a margin of 100 and still catches a gradient off by 1e-3
+	// (TestGrad64CatchesSmallErrors). The floor keeps elements that are tiny
+	// through cancellation from being judged on rounding noise alone.
+	grad64Tol   = 1e-4
+	grad64Floor = 1e-2
+)
+
+// toT64 converts a float32 tensor to float64, exactly.
+func toT64(x *tensor.Tensor) t64 {
+	t := newT64(x.Shape...)
+	for i, v := range x.Data {
+		t.d[i] = float64(v)
+	}
+	return t
+}
+
+// grad64Case is one layer on fixed inputs with its float64 reference.
+type grad64Case struct {
+	name   string
+	layer  Layer
+	inputs []*tensor.Tensor
+	// ref computes the output from the inputs and the values of
+	// layer.Params(), in order, all in float64.
+	ref func(x []t64, p [][]float64) t64
+	// before, when set, runs before the layer's Forward (to fix a random mask).
+	before func()
+}
+
+// grad64Report is the outcome of one check: the worst forward and gradient
+// errors (as bounded by forward64Tol and grad64Tol) and what failed.
+type grad64Report struct {
+	fwdErr, gradErr float64
+	problems        []string
+}
+
+func (r *grad64Report) failf(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// runGrad64 runs both checks on c.
+func runGrad64(c grad64Case) grad64Report {
+	var rep grad64Report
+	l := c.layer
+	if c.before != nil {
+		c.before()
+	}
+	y, err := l.Forward(c.inputs, true)
+	if err != nil {
+		rep.failf("forward: %v", err)
+		return rep
+	}
+	xs := make([]t64, len(c.inputs))
+	for k, x := range c.inputs {
+		xs[k] = toT64(x)
+	}
+	params := l.Params()
+	ps := make([][]float64, len(params))
+	for j, p := range params {
+		ps[j] = toT64(p.Value).d
+	}
+	// Check 1: the reference is the layer's function.
+	want := c.ref(xs, ps)
+	if !tensor.EqualShapes(y.Shape, want.shape) {
+		rep.failf("output shape %v, reference %v", y.Shape, want.shape)
+		return rep
+	}
+	var diff, scale float64
+	for i, v := range want.d {
+		diff = math.Max(diff, math.Abs(float64(y.Data[i])-v))
+		scale = math.Max(scale, math.Abs(v))
+	}
+	if rep.fwdErr = diff / math.Max(scale, 1e-30); !(rep.fwdErr <= forward64Tol) {
+		rep.failf("forward differs from the reference: relative error %.3g", rep.fwdErr)
+	}
+	// Check 2: analytic gradients of sum(r*y) against central differences.
+	r := randTensor(99, -1, 1, y.Shape...)
+	r64 := toT64(r).d
+	for _, p := range params {
+		p.ZeroGrad()
+	}
+	dx, err := l.Backward(r, true)
+	if err != nil {
+		rep.failf("backward: %v", err)
+		return rep
+	}
+	if len(dx) != len(c.inputs) {
+		rep.failf("%d input gradients for %d inputs", len(dx), len(c.inputs))
+		return rep
+	}
+	loss := func() float64 {
+		var s float64
+		for i, v := range c.ref(xs, ps).d {
+			s += r64[i] * v
+		}
+		return s
+	}
+	for k, x := range xs {
+		if dx[k] == nil || !tensor.EqualShapes(dx[k].Shape, x.shape) {
+			rep.failf("input %d: gradient %v for input %v", k, shapeOf(dx[k]), x.shape)
+			continue
+		}
+		rep.compare(fmt.Sprintf("input %d", k), dx[k].Data, x.d, loss)
+	}
+	for j, p := range params {
+		switch {
+		case !p.Trainable:
+			if p.Grad != nil && slices.ContainsFunc(p.Grad.Data, func(g float32) bool { return g != 0 }) {
+				rep.failf("%s is not trainable but got a gradient", p.Name)
+			}
+		case p.Grad == nil || len(p.Grad.Data) != len(ps[j]):
+			rep.failf("%s: no gradient of %d elements", p.Name, len(ps[j]))
+		default:
+			rep.compare(p.Name, p.Grad.Data, ps[j], loss)
+		}
+	}
+	return rep
+}
+
+// compare checks every element of an analytic gradient against central
+// differences of loss with respect to v (which it perturbs and restores).
+func (r *grad64Report) compare(what string, analytic []float32, v []float64, loss func() float64) {
+	numeric := make([]float64, len(v))
+	var m float64
+	for i, old := range v {
+		v[i] = old + grad64Step
+		lp := loss()
+		v[i] = old - grad64Step
+		lm := loss()
+		v[i] = old
+		numeric[i] = (lp - lm) / (2 * grad64Step)
+		m = math.Max(m, math.Abs(numeric[i]))
+	}
+	bad := 0
+	for i, n := range numeric {
+		e := math.Abs(float64(analytic[i])-n) / math.Max(math.Max(math.Abs(n), grad64Floor*m), 1e-30)
+		r.gradErr = math.Max(r.gradErr, e)
+		if !(e <= grad64Tol) {
+			if bad < 3 {
+				r.failf("%s[%d]: analytic %.9g, numeric %.9g (relative error %.3g)", what, i, analytic[i], n, e)
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		r.failf("%s: %d of %d elements differ", what, bad, len(v))
+	}
+}
+
+// checkGrad64 runs the cases as subtests and logs each one's worst errors.
+func checkGrad64(t *testing.T, cases []grad64Case) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := runGrad64(c)
+			for _, p := range rep.problems {
+				t.Error(p)
+			}
+			t.Logf("forward rel err %.2g, gradient rel err %.2g", rep.fwdErr, rep.gradErr)
+		})
+	}
+}
+
+// avoiding returns uniform values in [lo, hi) that are at least gap away
+// from every kink, so that no finite-difference step crosses one.
+func avoiding(seed uint64, lo, hi float64, kinks []float64, gap float64, shape ...int) *tensor.Tensor {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	t := tensor.New(shape...)
+	for i := range t.Data {
+	draw:
+		v := lo + (hi-lo)*rng.Float64()
+		for _, k := range kinks {
+			if math.Abs(v-k) < gap {
+				goto draw
+			}
+		}
+		t.Data[i] = float32(v)
+	}
+	return t
+}
+
+// randomize fills a parameter with seeded values in [lo, hi).
+func randomize(p *Param, seed uint64, lo, hi float64) {
+	copy(p.Value.Data, randTensor(seed, lo, hi, p.Value.Shape...).Data)
+}
+
+// or1 reads a zero stride, dilation or group count as 1, as the configs say.
+func or1(v int) int { return max(v, 1) }
+
+// convGrad64 builds a Conv2D case with random weights and bias.
+func convGrad64(name string, in []int, c Conv2DConfig, seed uint64) grad64Case {
+	c.InChannels = in[3]
+	l := must(NewConv2D(name, c))
+	randomize(l.Kernel, seed+1, -1, 1)
+	if l.Bias != nil {
+		randomize(l.Bias, seed+2, -1, 1)
+	}
+	rc := convRef{kh: c.KernelH, kw: c.KernelW, sh: or1(c.StrideH), sw: or1(c.StrideW), dh: or1(c.DilationH),
+		dw: or1(c.DilationW), groups: or1(c.Groups), outC: c.Filters}
+	return convCase(l, rc, c.Padding, in, seed)
+}
+
+// depthwiseGrad64 builds a DepthwiseConv2D case with random weights and bias.
+func depthwiseGrad64(name string, in []int, c DepthwiseConv2DConfig, seed uint64) grad64Case {
+	c.Channels = in[3]
+	l := must(NewDepthwiseConv2D(name, c))
+	randomize(l.Kernel, seed+1, -1, 1)
+	if l.Bias != nil {
+		randomize(l.Bias, seed+2, -1, 1)
+	}
+	rc := convRef{kh: c.KernelH, kw: c.KernelW, sh: or1(c.StrideH), sw: or1(c.StrideW), dh: or1(c.DilationH),
+		dw: or1(c.DilationW), groups: c.Channels, outC: c.Channels * or1(c.Multiplier)}
+	return convCase(l, rc, c.Padding, in, seed)
+}
+
+// convCase completes rc with the padding for input shape in and returns
+// the case of convolution l on a random input.
+func convCase(l Layer, rc convRef, pad Padding, in []int, seed uint64) grad64Case {
+	rc.top, rc.bottom, rc.left, rc.right = pad.Top, pad.Bottom, pad.Left, pad.Right
+	if pad.Same {
+		rc.top, rc.bottom = tfSame(in[1], rc.kh, rc.sh, rc.dh)
+		rc.left, rc.right = tfSame(in[2], rc.kw, rc.sw, rc.dw)
+	}
+	return grad64Case{name: l.Name(), layer: l, inputs: []*tensor.Tensor{randTensor(seed, -1, 1, in...)},
+		ref: func(x []t64, p [][]float64) t64 {
+			var bias []float64
+			if len(p) > 1 {
+				bias = p[1]
+			}
+			return refConv(x[0], p[0], bias, rc)
+		}}
+}
+
+func TestGrad64Conv(t *testing.T) {
+	odd := []int{2, 7, 5, 3} // batch 2, 7x5 maps, 3 channels
+	checkGrad64(t, []grad64Case{
+		convGrad64("valid_3x2", odd, Conv2DConfig{Filters: 4, KernelH: 3, KernelW: 2}, 1),
+		convGrad64("stride2x1_explicit_pad", odd, Conv2DConfig{Filters: 4, KernelH: 3, KernelW: 2, StrideH: 2, StrideW: 1,
+			Padding: PadExplicit(1, 2, 0, 1)}, 2),
+		convGrad64("dilated_2x3", odd, Conv2DConfig{Filters: 2, KernelH: 3, KernelW: 2, DilationH: 2, DilationW: 3,
+			Padding: PadSymmetric(1, 2)}, 3),
+		convGrad64("same_stride2", odd, Conv2DConfig{Filters: 5, KernelH: 3, KernelW: 2, StrideH: 2, StrideW: 2,
+			Padding: PadSame()}, 4),
+		convGrad64("same_dilated_stride3x2_nobias", odd, Conv2DConfig{Filters: 3, KernelH: 2, KernelW: 3, StrideH: 3, StrideW: 2,
+			DilationH: 2, Padding: PadSame(), NoBias: true}, 5),
+		convGrad64("grouped_3", []int{2, 5, 7, 6}, Conv2DConfig{Filters: 9, KernelH: 3, KernelW: 3, Groups: 3, StrideH: 2,
+			Padding: PadSame()}, 6),
+		convGrad64("grouped_2_dilated", []int{3, 6, 5, 4}, Conv2DConfig{Filters: 6, KernelH: 2, KernelW: 3, Groups: 2,
+			DilationW: 2, Padding: PadExplicit(0, 1, 2, 1)}, 7),
+		convGrad64("groups_eq_channels_mult2", odd, Conv2DConfig{Filters: 6, KernelH: 3, KernelW: 3, Groups: 3, StrideW: 2,
+			Padding: PadSymmetric(1, 1)}, 8),
+		convGrad64("pointwise", odd, Conv2DConfig{Filters: 4, KernelH: 1, KernelW: 1}, 9),
+		convGrad64("pointwise_stride2", odd, Conv2DConfig{Filters: 5, KernelH: 1, KernelW: 1, StrideH: 2, StrideW: 2}, 10),
+		depthwiseGrad64("depthwise", odd, DepthwiseConv2DConfig{KernelH: 3, KernelW: 3, Padding: PadSame()}, 11),
+		depthwiseGrad64("depthwise_mult2_stride2", odd, DepthwiseConv2DConfig{Multiplier: 2, KernelH: 3, KernelW: 2,
+			StrideH: 2, StrideW: 2, Padding: PadSame()}, 12),
+		depthwiseGrad64("depthwise_dilated_nobias", []int{3, 7, 6, 5}, DepthwiseConv2DConfig{KernelH: 2, KernelW: 3,
+			DilationH: 3, DilationW: 2, Padding: PadExplicit(2, 1, 0, 2), NoBias: true}, 13),
+	})
+}
+
+func TestGrad64Dense(t *testing.T) {
+	withBias := must(NewDense("dense", DenseConfig{In: 7, Out: 5}))
+	noBias := must(NewDense("dense_nobias_rank3", DenseConfig{In: 4, Out: 3, NoBias: true}))
+	var cases []grad64Case
+	for i, c := range []struct {
+		l  *Dense
+		in []int
+	}{{withBias, []int{3, 7}}, {noBias, []int{2, 3, 4}}} {
+		l := c.l
+		for j, p := range l.Params() {
+			randomize(p, uint64(10*i+j), -1, 1)
+		}
+		cases = append(cases, grad64Case{name: l.name, layer: l, inputs: []*tensor.Tensor{randTensor(uint64(i), -1, 1, c.in...)},
+			ref: func(x []t64, p [][]float64) t64 {
+				var bias []float64
+				if len(p) > 1 {
+					bias = p[1]
+				}
+				return refDense(x[0], p[0], bias, l.out)
+			}})
+	}
+	checkGrad64(t, cases)
+}
+
+func TestGrad64BatchNorm(t *testing.T) {
+	type bnCase struct {
+		name             string
+		mode             BNMode
+		cfg              BatchNormConfig
+		in               []int
+		batchStatsInPass bool
+	}
+	var cases []grad64Case
+	for i, c := range []bnCase{
+		{"train_keras_nhwc", BNTrain, BatchNormConfig{Channels: 3}, []int{2, 3, 5, 3}, true},
+		{"train_torch_rank2", BNTrain, BatchNormConfig{Channels: 4, Convention: BNPyTorch}, []int{5, 4}, true},
+		{"train_noscale", BNTrain, BatchNormConfig{Channels: 3, NoScale: true}, []int{3, 2, 3, 3}, true},
+		{"train_nocenter_eps0.1", BNTrain, BatchNormConfig{Channels: 2, NoCenter: true, Epsilon: 0.1}, []int{2, 3, 3, 2}, true},
+		{"inference", BNInference, BatchNormConfig{Channels: 3}, []int{2, 3, 5, 3}, false},
+		{"frozen", BNFrozen, BatchNormConfig{Channels: 3, Convention: BNPyTorch}, []int{2, 5, 3, 3}, false},
+	} {
+		b := must(NewBatchNorm(c.name, c.cfg))
+		for j, p := range b.Params() {
+			randomize(p, uint64(10*i+j), 0.5, 1.5)
+		}
+		randomize(b.MovingMean, uint64(10*i+5), -0.5, 0.5)
+		randomize(b.MovingVariance, uint64(10*i+6), 0.5, 2)
+		b.SetMode(c.mode)
+		runMean, runVar := toT64(b.MovingMean.Value).d, toT64(b.MovingVariance.Value).d
+		x := randTensor(uint64(i), -2, 2, c.in...)
+		for k := range x.Data {
+			x.Data[k] += float32(k%c.cfg.Channels) * 0.7 // per-channel offsets
+		}
+		batch, eps := c.batchStatsInPass, b.epsilon
+		cases = append(cases, grad64Case{name: c.name, layer: b, inputs: []*tensor.Tensor{x},
+			ref: func(x []t64, p [][]float64) t64 {
+				var gamma, beta []float64
+				if b.Gamma != nil {
+					gamma, p = p[0], p[1:]
+				}
+				if b.Beta != nil {
+					beta = p[0]
+				}
+				return refBatchNorm(x[0], gamma, beta, batch, runMean, runVar, eps)
+			}})
+	}
+	checkGrad64(t, cases)
+}
+
+func TestGrad64Activations(t *testing.T) {
+	shape := []int{2, 3, 5, 3}
+	elementwise := func(l Layer, f func(float64) float64, x *tensor.Tensor) grad64Case {
+		return grad64Case{name: l.Name(), layer: l, inputs: []*tensor.Tensor{x},
+			ref: func(x []t64, _ [][]float64) t64 { return refElementwise(x[0], f) }}
+	}
+	const gap = 0.05 // far beyond the 1e-6 step from every kink
+	checkGrad64(t, []grad64Case{
+		elementwise(NewReLU("relu"), reluRef, avoiding(1, -3, 3, []float64{0}, gap, shape...)),
+		elementwise(NewReLU6("relu6"), relu6Ref, avoiding(2, -2, 8, []float64{0, 6}, gap, shape...)),
+		elementwise(NewLeakyReLU("leaky_relu_0.2", 0.2), leakyReLURef(0.2), avoiding(3, -3, 3, []float64{0}, gap, shape...)),
+		elementwise(NewLeakyReLU("leaky_relu_0", 0), leakyReLURef(0), avoiding(4, -3, 3, []float64{0}, gap, shape...)),
+		elementwise(NewLeakyReLU("leaky_relu_-0.5", -0.5), leakyReLURef(-0.5), avoiding(5, -3, 3, []float64{0}, gap, shape...)),
+		elementwise(NewSigmoid("sigmoid"), sigmoidRef, randTensor(6, -5, 5, shape...)),
+		elementwise(NewSwish("swish"), swishRef, randTensor(7, -5, 5, shape...)),
+		elementwise(NewHardSwish("hard_swish"), hardSwishRef, avoiding(8, -5, 5, []float64{-3, 3}, gap, shape...)),
+		elementwise(NewHardSigmoid("hard_sigmoid_torch", HardSigmoidTorch, 0.5), hardSigmoidRef(1.0/6, 0.5),
+			avoiding(9, -5, 5, []float64{-3, 3}, gap, shape...)),
+		elementwise(NewHardSigmoid("hard_sigmoid_keras", 0.2, 0.5), hardSigmoidRef(0.2, 0.5),
+			avoiding(10, -4, 4, []float64{-2.5, 2.5}, gap, shape...)),
+		{name: "softmax_rank3", layer: NewSoftmax("softmax"), inputs: []*tensor.Tensor{randTensor(11, -3, 3, 3, 2, 5)},
+			ref: func(x []t64, _ [][]float64) t64 { return refSoftmax(x[0]) }},
+		{name: "softmax_rank2_one_class", layer: NewSoftmax("softmax"), inputs: []*tensor.Tensor{randTensor(12, -3, 3, 4, 1)},
+			ref: func(x []t64, _ [][]float64) t64 { return refSoftmax(x[0]) }},
+	})
+}
+
+// poolGrad64 builds a MaxPool2D or AvgPool2D case on x.
+func poolGrad64(name string, takeMax bool, c Pool2DConfig, x *tensor.Tensor) grad64Case {
+	var l Layer
+	if takeMax {
+		l = must(NewMaxPool2D(name, c))
+	} else {
+		l = must(NewAvgPool2D(name, c))
+	}
+	sh, sw := c.StrideH, c.StrideW
+	if sh == 0 {
+		sh = c.PoolH
+	}
+	if sw == 0 {
+		sw = c.PoolW
+	}
+	rc := poolRef{kh: c.PoolH, kw: c.PoolW, sh: sh, sw: sw, ceil: c.CeilMode, max: takeMax, includePad: c.CountIncludePad,
+		top: c.Padding.Top, bottom: c.Padding.Bottom, left: c.Padding.Left, right: c.Padding.Right}
+	if c.Padding.Same {
+		rc.top, rc.bottom = tfSame(x.Shape[1], c.PoolH, sh, 1)
+		rc.left, rc.right = tfSame(x.Shape[2], c.PoolW, sw, 1)
+	}
+	return grad64Case{name: name, layer: l, inputs: []*tensor.Tensor{x},
+		ref: func(x []t64, _ [][]float64) t64 { return refPool(x[0], rc) }}
+}
+
+func TestGrad64Pooling(t *testing.T) {
+	// Max pooling gets distinct values 0.05 apart: one winner per window,
+	// far beyond the step.
+	distinct := func(seed uint64) *tensor.Tensor { return distinctValues(seed, 0.05, 2, 7, 5, 3) }
+	uniform := func(seed uint64) *tensor.Tensor { return randTensor(seed, -1, 1, 2, 7, 5, 3) }
+	cases := []grad64Case{
+		poolGrad64("max_2x2", true, Pool2DConfig{PoolH: 2, PoolW: 2}, distinct(1)),
+		poolGrad64("max_3x3_s2_pad1", true, Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 2, StrideW: 2, Padding: PadSymmetric(1, 1)}, distinct(2)),
+		poolGrad64("max_3x2_same", true, Pool2DConfig{PoolH: 3, PoolW: 2, StrideH: 2, StrideW: 1, Padding: PadSame()}, distinct(3)),
+		poolGrad64("max_3x3_s2_ceil", true, Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 2, StrideW: 2, CeilMode: true}, distinct(4)),
+		poolGrad64("max_2x3_s1x2_explicit", true, Pool2DConfig{PoolH: 2, PoolW: 3, StrideH: 1, StrideW: 2, Padding: PadExplicit(1, 0, 1, 1)}, distinct(5)),
+		poolGrad64("avg_2x2", false, Pool2DConfig{PoolH: 2, PoolW: 2}, uniform(6)),
+		poolGrad64("avg_3x3_s2_pad1_include_pad", false, Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 2, StrideW: 2,
+			Padding: PadSymmetric(1, 1), CountIncludePad: true}, uniform(7)),
+		poolGrad64("avg_3x3_s2_pad1_exclude_pad", false, Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 2, StrideW: 2,
+			Padding: PadSymmetric(1, 1)}, uniform(8)),
+		poolGrad64("avg_3x2_same_exclude_pad", false, Pool2DConfig{PoolH: 3, PoolW: 2, StrideH: 2, StrideW: 1, Padding: PadSame()}, uniform(9)),
+		poolGrad64("avg_3x2_same_include_pad", false, Pool2DConfig{PoolH: 3, PoolW: 2, StrideH: 2, StrideW: 2, Padding: PadSame(),
+			CountIncludePad: true}, uniform(10)),
+		poolGrad64("avg_3x3_s2_pad1_ceil_include_pad", false, Pool2DConfig{PoolH: 3, PoolW: 3, StrideH: 2, StrideW: 2,
+			Padding: PadSymmetric(1, 1), CeilMode: true, CountIncludePad: true}, uniform(11)),
+		poolGrad64("avg_2x2_ceil_exclude_pad", false, Pool2DConfig{PoolH: 2, PoolW: 2, CeilMode: true}, uniform(12)),
+	}
+	for _, keep := range []bool{false, true} {
+		cases = append(cases,
+			grad64Case{name: fmt.Sprintf("global_avg_keepdims_%v", keep), layer: NewGlobalAvgPool("gap", keep),
+				inputs: []*tensor.Tensor{uniform(13)},
+				ref:    func(x []t64, _ [][]float64) t64 { return refGlobalPool(x[0], false, keep) }},
+			grad64Case{name: fmt.Sprintf("global_max_keepdims_%v", keep), layer: NewGlobalMaxPool("gmp", keep),
+				inputs: []*tensor.Tensor{distinct(14)},
+				ref:    func(x []t64, _ [][]float64) t64 { return refGlobalPool(x[0], true, keep) }})
+	}
+	checkGrad64(t, cases)
+}
+
+func TestGrad64Shape(t *testing.T) {
+	x := randTensor(1, -1, 1, 2, 7, 5, 3)
+	reshaped := func(shape ...int) func([]t64, [][]float64) t64 {
+		return func(x []t64, _ [][]float64) t64 {
+			return t64{shape: append([]int{x[0].shape[0]}, shape...), d: append([]float64(nil), x[0].d...)}
+		}
+	}
+	drop := must(NewDropout("dropout_0.3", 0.3, 5))
+	// The mask is the output for ones under the seed the checked Forward uses.
+	ones := tensor.New(x.Shape...)
+	for i := range ones.Data {
+		ones.Data[i] = 1
+	}
+	drop.Reseed(7)
+	mask := toT64(must(drop.Forward([]*tensor.Tensor{ones}, true))).d
+	drop.Release()
+	checkGrad64(t, []grad64Case{
+		{name: "zero_padding", layer: must(NewZeroPadding2D("zp", 1, 2, 0, 3)), inputs: []*tensor.Tensor{x},
+			ref: func(x []t64, _ [][]float64) t64 { return refZeroPad(x[0], 1, 2, 0, 3) }},
+		{name: "flatten", layer: NewFlatten("flatten"), inputs: []*tensor.Tensor{x}, ref: reshaped(7 * 5 * 3)},
+		{name: "reshape", layer: NewReshape("reshape", 5, -1, 7), inputs: []*tensor.Tensor{x}, ref: reshaped(5, 3, 7)},
+		{name: "dropout_fixed_mask", layer: drop, inputs: []*tensor.Tensor{x}, before: func() { drop.Reseed(7) },
+			ref: func(x []t64, _ [][]float64) t64 {
+				y := newT64(x[0].shape...)
+				for i, v := range x[0].d {
+					y.d[i] = v * mask[i]
+				}
+				return y
+			}},
+		{name: "dropout_rate_0", layer: must(NewDropout("dropout_0", 0, 5)), inputs: []*tensor.Tensor{x}, ref: reshaped(7, 5, 3)},
+	})
+}
+
+func TestGrad64Merge(t *testing.T) {
+	x := func(seed uint64, shape ...int) *tensor.Tensor { return randTensor(seed, -2, 2, shape...) }
+	sum := func(x []t64, _ [][]float64) t64 {
+		y := newT64(x[0].shape...)
+		for _, xi := range x {
+			for i, v := range xi.d {
+				y.d[i] += v
+			}
+		}
+		return y
+	}
+	product := func(x []t64, _ [][]float64) t64 { return refMultiply(x[0], x[1]) }
+	concat := func(x []t64, _ [][]float64) t64 { return refConcat(x) }
+	checkGrad64(t, []grad64Case{
+		{name: "add_2", layer: NewAdd("add"), inputs: []*tensor.Tensor{x(1, 2, 7, 5, 3), x(2, 2, 7, 5, 3)}, ref: sum},
+		{name: "add_3_rank2", layer: NewAdd("add"), inputs: []*tensor.Tensor{x(3, 3, 5), x(4, 3, 5), x(5, 3, 5)}, ref: sum},
+		{name: "multiply_same", layer: NewMultiply("mul"), inputs: []*tensor.Tensor{x(6, 2, 3, 5, 3), x(7, 2, 3, 5, 3)}, ref: product},
+		{name: "multiply_se_nc", layer: NewMultiply("mul"), inputs: []*tensor.Tensor{x(8, 2, 7, 5, 3), x(9, 2, 3)}, ref: product},
+		{name: "multiply_se_n11c_first", layer: NewMultiply("mul"), inputs: []*tensor.Tensor{x(10, 3, 1, 1, 4), x(11, 3, 5, 3, 4)},
+			ref: product},
+		{name: "concat_3_nhwc", layer: NewConcat("concat"), inputs: []*tensor.Tensor{x(12, 2, 3, 5, 2), x(13, 2, 3, 5, 5), x(14, 2, 3, 5, 1)},
+			ref: concat},
+		{name: "concat_2_rank2", layer: NewConcat("concat"), inputs: []*tensor.Tensor{x(15, 3, 4), x(16, 3, 3)}, ref: concat},
+	})
+}
+
+// checkLoss64 runs both checks on a loss: its value against the float64
+// reference, and its gradient against central differences of the reference.
+func checkLoss64(t *testing.T, name string, l Loss, logits, labels *tensor.Tensor, ref func(logits t64) float64) {
+	t.Run(name, func(t *testing.T) {
+		got, err := l.Forward(logits, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := toT64(logits)
+		want := ref(x)
+		fwdErr := math.Abs(got-want) / math.Max(math.Abs(want), 1e-30)
+		if !(fwdErr <= forward64Tol) {
+			t.Errorf("loss %.9g, reference %.9g (relative error %.3g)", got, want, fwdErr)
+		}
+		g, err := l.Backward()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tensor.SameShape(g, logits) {
+			t.Fatalf("gradient %v for logits %v", g.Shape, logits.Shape)
+		}
+		var rep grad64Report
+		rep.compare("logits", g.Data, x.d, func() float64 { return ref(x) })
+		for _, p := range rep.problems {
+			t.Error(p)
+		}
+		t.Logf("loss rel err %.2g, gradient rel err %.2g", fwdErr, rep.gradErr)
+	})
+}
+
+func TestGrad64Losses(t *testing.T) {
+	const n, c = 4, 5
+	logits := randTensor(1, -3, 3, n, c)
+	classes := []int{2, 0, 4, 2}
+	sparse := tensor.New(n)
+	oneHot := tensor.New(n, c)
+	for i, k := range classes {
+		sparse.Data[i] = float32(k)
+		oneHot.Data[i*c+k] = 1
+	}
+	probs := randTensor(2, 0, 1, n, c)
+	for i := 0; i < n; i++ {
+		row := probs.Data[i*c : (i+1)*c]
+		var s float32
+		for _, v := range row {
+			s += v
+		}
+		for k := range row {
+			row[k] /= s
+		}
+	}
+	weights := []float32{0.5, 2, 1, 0.25, 3}
+	weights64 := toT64(must(tensor.FromData(weights, c))).d
+	for _, v := range []struct {
+		name    string
+		labels  *tensor.Tensor
+		eps     float64
+		weights bool
+	}{
+		{"ce_integer", sparse, 0, false},
+		{"ce_one_hot", oneHot, 0, false},
+		{"ce_probabilities", probs, 0, false},
+		{"ce_integer_smoothing", sparse, 0.1, false},
+		{"ce_one_hot_smoothing", oneHot, 0.2, false},
+		{"ce_integer_class_weights", sparse, 0, true},
+		{"ce_integer_smoothing_class_weights", sparse, 0.15, true},
+		{"ce_one_hot_smoothing_class_weights", oneHot, 0.1, true},
+	} {
+		cfg := CrossEntropyConfig{LabelSmoothing: v.eps}
+		var w []float64
+		if v.weights {
+			cfg.ClassWeights, w = weights, weights64
+		}
+		var probs64 []float64
+		if v.labels.Rank() == 2 {
+			probs64 = toT64(v.labels).d
+		}
+		eps := v.eps
+		checkLoss64(t, v.name, must(NewSoftmaxCrossEntropy(cfg)), logits, v.labels, func(x t64) float64 {
+			return refCrossEntropy(x, classes, probs64, eps, w)
+		})
+	}
+	bceLogits := randTensor(3, -4, 4, 3, 2, 4)
+	targets := randTensor(4, 0, 1, 3, 2, 4)
+	for i := 0; i < len(targets.Data); i += 3 {
+		targets.Data[i] = float32(i / 3 % 2) // some hard 0/1 targets
+	}
+	posWeight := []float32{2, 0.5, 1, 3}
+	y := toT64(targets)
+	checkLoss64(t, "bce", NewBinaryCrossEntropy(nil), bceLogits, targets, func(x t64) float64 {
+		return refBinaryCrossEntropy(x, y, nil)
+	})
+	pw := toT64(must(tensor.FromData(posWeight, 4))).d
+	checkLoss64(t, "bce_pos_weight", NewBinaryCrossEntropy(posWeight), bceLogits, targets, func(x t64) float64 {
+		return refBinaryCrossEntropy(x, y, pw)
+	})
+}
+
+// scaledGrad wraps a layer and scales the gradient its Backward returns for
+// input 0 (param < 0) or adds to parameter param's gradient, by factor: a
+// planted bug for TestGrad64CatchesSmallErrors.
+type scaledGrad struct {
+	Layer
+	param  int
+	factor float32
+}
+
+func (s scaledGrad) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor.Tensor, error) {
+	dx, err := s.Layer.Backward(gradOut, needInputGrad)
+	if err != nil {
+		return nil, err
+	}
+	target := dx[0]
+	if s.param >= 0 {
+		target = s.Params()[s.param].Grad
+	} else {
+		dx[0] = dx[0].Clone()
+		target = dx[0]
+	}
+	for i := range target.Data {
+		target.Data[i] *= s.factor
+	}
+	return dx, nil
+}
+
+// TestGrad64CatchesSmallErrors makes sure the checks can fail: a gradient
+// off by 0.1% (scaled by 1.001), on the kernel, the bias or the input, and
+// a reference forward off by 1e-4, are all reported.
+func TestGrad64CatchesSmallErrors(t *testing.T) {
+	build := func() grad64Case {
+		return convGrad64("conv", []int{2, 7, 5, 3}, Conv2DConfig{Filters: 4, KernelH: 3, KernelW: 2, StrideH: 2,
+			Padding: PadSame()}, 1)
+	}
+	if rep := runGrad64(build()); len(rep.problems) > 0 {
+		t.Fatalf("the unbroken layer fails: %v", rep.problems)
+	}
+	for _, param := range []int{-1, 0, 1} {
+		c := build()
+		c.layer = scaledGrad{Layer: c.layer, param: param, factor: 1.001}
+		if rep := runGrad64(c); len(rep.problems) == 0 {
+			t.Errorf("gradient %d scaled by 1.001 passed (worst relative error %.3g)", param, rep.gradErr)
+		}
+	}
+	c := build()
+	ref := c.ref
+	c.ref = func(x []t64, p [][]float64) t64 {
+		y := ref(x, p)
+		y.d[len(y.d)/2] *= 1 + 1e-4
+		return y
+	}
+	if rep := runGrad64(c); rep.fwdErr <= forward64Tol {
+		t.Errorf("a reference off by 1e-4 passed check 1 (relative error %.3g)", rep.fwdErr)
+	}
+}
