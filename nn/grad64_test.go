@@ -2,9 +2,14 @@ package nn
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/graft-ml/graft/tensor"
@@ -225,35 +230,30 @@ func randomize(p *Param, seed uint64, lo, hi float64) {
 // or1 reads a zero stride, dilation or group count as 1, as the configs say.
 func or1(v int) int { return max(v, 1) }
 
-// convGrad64 builds a Conv2D case with random weights and bias.
+// convGrad64 builds a Conv2D case.
 func convGrad64(name string, in []int, c Conv2DConfig, seed uint64) grad64Case {
 	c.InChannels = in[3]
 	l := must(NewConv2D(name, c))
-	randomize(l.Kernel, seed+1, -1, 1)
-	if l.Bias != nil {
-		randomize(l.Bias, seed+2, -1, 1)
-	}
 	rc := convRef{kh: c.KernelH, kw: c.KernelW, sh: or1(c.StrideH), sw: or1(c.StrideW), dh: or1(c.DilationH),
 		dw: or1(c.DilationW), groups: or1(c.Groups), outC: c.Filters}
 	return convCase(l, rc, c.Padding, in, seed)
 }
 
-// depthwiseGrad64 builds a DepthwiseConv2D case with random weights and bias.
+// depthwiseGrad64 builds a DepthwiseConv2D case.
 func depthwiseGrad64(name string, in []int, c DepthwiseConv2DConfig, seed uint64) grad64Case {
 	c.Channels = in[3]
 	l := must(NewDepthwiseConv2D(name, c))
-	randomize(l.Kernel, seed+1, -1, 1)
-	if l.Bias != nil {
-		randomize(l.Bias, seed+2, -1, 1)
-	}
 	rc := convRef{kh: c.KernelH, kw: c.KernelW, sh: or1(c.StrideH), sw: or1(c.StrideW), dh: or1(c.DilationH),
 		dw: or1(c.DilationW), groups: c.Channels, outC: c.Channels * or1(c.Multiplier)}
 	return convCase(l, rc, c.Padding, in, seed)
 }
 
 // convCase completes rc with the padding for input shape in and returns
-// the case of convolution l on a random input.
+// the case of convolution l with random weights and bias on a random input.
 func convCase(l Layer, rc convRef, pad Padding, in []int, seed uint64) grad64Case {
+	for j, p := range l.Params() {
+		randomize(p, seed+1+uint64(j), -1, 1)
+	}
 	rc.top, rc.bottom, rc.left, rc.right = pad.Top, pad.Bottom, pad.Left, pad.Right
 	if pad.Same {
 		rc.top, rc.bottom = tfSame(in[1], rc.kh, rc.sh, rc.dh)
@@ -610,8 +610,8 @@ func TestGrad64Losses(t *testing.T) {
 	})
 }
 
-// scaledGrad wraps a layer and scales the gradient its Backward returns for
-// input 0 (param < 0) or adds to parameter param's gradient, by factor: a
+// scaledGrad wraps a layer and scales by factor the gradient its Backward
+// returns for input 0 (param < 0) or the gradient of parameter param: a
 // planted bug for TestGrad64CatchesSmallErrors.
 type scaledGrad struct {
 	Layer
@@ -624,7 +624,7 @@ func (s scaledGrad) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 	if err != nil {
 		return nil, err
 	}
-	target := dx[0]
+	var target *tensor.Tensor
 	if s.param >= 0 {
 		target = s.Params()[s.param].Grad
 	} else {
@@ -664,5 +664,114 @@ func TestGrad64CatchesSmallErrors(t *testing.T) {
 	}
 	if rep := runGrad64(c); rep.fwdErr <= forward64Tol {
 		t.Errorf("a reference off by 1e-4 passed check 1 (relative error %.3g)", rep.fwdErr)
+	}
+}
+
+// grad64Covered names every layer and loss type of package nn and the test
+// that checks it against its float64 reference.
+var grad64Covered = map[string]string{
+	"Conv2D":              "TestGrad64Conv",
+	"DepthwiseConv2D":     "TestGrad64Conv",
+	"Dense":               "TestGrad64Dense",
+	"BatchNorm":           "TestGrad64BatchNorm",
+	"Activation":          "TestGrad64Activations",
+	"Softmax":             "TestGrad64Activations",
+	"MaxPool2D":           "TestGrad64Pooling",
+	"AvgPool2D":           "TestGrad64Pooling",
+	"GlobalPool":          "TestGrad64Pooling",
+	"ZeroPadding2D":       "TestGrad64Shape",
+	"Reshape":             "TestGrad64Shape",
+	"Dropout":             "TestGrad64Shape",
+	"Add":                 "TestGrad64Merge",
+	"Multiply":            "TestGrad64Merge",
+	"Concat":              "TestGrad64Merge",
+	"SoftmaxCrossEntropy": "TestGrad64Losses",
+	"BinaryCrossEntropy":  "TestGrad64Losses",
+}
+
+// TestGrad64CoversEveryLayer reads the package's source and fails when an
+// exported type has a Layer's or a Loss's Forward and Backward (declared on
+// it or on a struct it embeds) but no float64 gradient check.
+func TestGrad64CoversEveryLayer(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := map[string]map[string]int{} // type -> method -> parameter count
+	embeds := map[string][]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch d := n.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil || len(d.Recv.List) != 1 {
+					return false
+				}
+				recv := d.Recv.List[0].Type
+				if star, ok := recv.(*ast.StarExpr); ok {
+					recv = star.X
+				}
+				if id, ok := recv.(*ast.Ident); ok {
+					if methods[id.Name] == nil {
+						methods[id.Name] = map[string]int{}
+					}
+					methods[id.Name][d.Name.Name] = d.Type.Params.NumFields()
+				}
+				return false
+			case *ast.TypeSpec:
+				if st, ok := d.Type.(*ast.StructType); ok {
+					for _, fl := range st.Fields.List {
+						if id, ok := fl.Type.(*ast.Ident); ok && len(fl.Names) == 0 {
+							embeds[d.Name.Name] = append(embeds[d.Name.Name], id.Name)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	// backward returns the parameter count of typ's Backward, promoted
+	// through embedded structs; -1 when it has none.
+	var backward func(typ string) int
+	backward = func(typ string) int {
+		if n, ok := methods[typ]["Backward"]; ok {
+			return n
+		}
+		for _, e := range embeds[typ] {
+			if n := backward(e); n >= 0 {
+				return n
+			}
+		}
+		return -1
+	}
+	found := map[string]bool{}
+	types := map[string]bool{}
+	for typ := range methods {
+		types[typ] = true
+	}
+	for typ := range embeds {
+		types[typ] = true
+	}
+	for typ := range types {
+		// Layer.Backward(gradOut, needInputGrad) or Loss.Backward(); the
+		// Graph runs layers but is not one.
+		if n := backward(typ); ast.IsExported(typ) && typ != "Graph" && (n == 2 || n == 0) {
+			found[typ] = true
+			if grad64Covered[typ] == "" {
+				t.Errorf("%s has a Backward but no float64 gradient check: add cases and list it in grad64Covered", typ)
+			}
+		}
+	}
+	for typ := range grad64Covered {
+		if !found[typ] {
+			t.Errorf("grad64Covered lists %s, which the source scan did not find as a layer or loss", typ)
+		}
 	}
 }

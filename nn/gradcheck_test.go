@@ -66,7 +66,10 @@ func projectedLoss(y, r *tensor.Tensor) float64 {
 }
 
 // checkLayerGrads compares l's analytic input and parameter gradients with
-// central differences of loss = sum(r*y) for a fixed random r.
+// central differences of loss = sum(r*y) for a fixed random r. The
+// differences go through the float32 Forward, so its tolerances are loose
+// (a gradient 0.1% off passes); grad64_test.go holds the tight float64
+// checks of every layer and loss.
 func checkLayerGrads(t *testing.T, l Layer, inputs []*tensor.Tensor, gc gradCase) {
 	t.Helper()
 	forward := func() *tensor.Tensor {
