@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/graft-ml/graft/compute"
 	"github.com/graft-ml/graft/tensor"
 )
 
@@ -68,6 +69,9 @@ type grad64Case struct {
 	ref func(x []t64, p [][]float64) t64
 	// before, when set, runs before the layer's Forward (to fix a random mask).
 	before func()
+	// maxChecks, when positive, bounds the elements checked per tensor
+	// (a fixed random sample); zero checks every element.
+	maxChecks int
 }
 
 // grad64Report is the outcome of one check: the worst forward and gradient
@@ -143,7 +147,7 @@ func runGrad64(c grad64Case) grad64Report {
 			rep.failf("input %d: gradient %v for input %v", k, shapeOf(dx[k]), x.shape)
 			continue
 		}
-		rep.compare(fmt.Sprintf("input %d", k), dx[k].Data, x.d, loss)
+		rep.compare(fmt.Sprintf("input %d", k), dx[k].Data, x.d, loss, c.maxChecks)
 	}
 	for j, p := range params {
 		switch {
@@ -154,18 +158,21 @@ func runGrad64(c grad64Case) grad64Report {
 		case p.Grad == nil || len(p.Grad.Data) != len(ps[j]):
 			rep.failf("%s: no gradient of %d elements", p.Name, len(ps[j]))
 		default:
-			rep.compare(p.Name, p.Grad.Data, ps[j], loss)
+			rep.compare(p.Name, p.Grad.Data, ps[j], loss, c.maxChecks)
 		}
 	}
 	return rep
 }
 
-// compare checks every element of an analytic gradient against central
-// differences of loss with respect to v (which it perturbs and restores).
-func (r *grad64Report) compare(what string, analytic []float32, v []float64, loss func() float64) {
+// compare checks every element of an analytic gradient (or maxChecks of
+// them, when positive) against central differences of loss with respect to
+// v, which it perturbs and restores.
+func (r *grad64Report) compare(what string, analytic []float32, v []float64, loss func() float64, maxChecks int) {
+	idx := sampleIndices(len(v), maxChecks)
 	numeric := make([]float64, len(v))
 	var m float64
-	for i, old := range v {
+	for _, i := range idx {
+		old := v[i]
 		v[i] = old + grad64Step
 		lp := loss()
 		v[i] = old - grad64Step
@@ -175,7 +182,8 @@ func (r *grad64Report) compare(what string, analytic []float32, v []float64, los
 		m = math.Max(m, math.Abs(numeric[i]))
 	}
 	bad := 0
-	for i, n := range numeric {
+	for _, i := range idx {
+		n := numeric[i]
 		e := math.Abs(float64(analytic[i])-n) / math.Max(math.Max(math.Abs(n), grad64Floor*m), 1e-30)
 		r.gradErr = math.Max(r.gradErr, e)
 		if !(e <= grad64Tol) {
@@ -186,7 +194,7 @@ func (r *grad64Report) compare(what string, analytic []float32, v []float64, los
 		}
 	}
 	if bad > 0 {
-		r.failf("%s: %d of %d elements differ", what, bad, len(v))
+		r.failf("%s: %d of %d elements differ", what, bad, len(idx))
 	}
 }
 
@@ -295,6 +303,39 @@ func TestGrad64Conv(t *testing.T) {
 		depthwiseGrad64("depthwise_dilated_nobias", []int{3, 7, 6, 5}, DepthwiseConv2DConfig{KernelH: 2, KernelW: 3,
 			DilationH: 3, DilationW: 2, Padding: PadExplicit(2, 1, 0, 2), NoBias: true}, 13),
 	})
+}
+
+// TestGrad64ConvKernelPaths checks, under every GEMM micro-kernel this
+// machine has, the convolutions that the small cases do not route through
+// compute's specialised kernels: the direct forward and filter gradient
+// (KW*InC >= 32, stride 1), the pointwise filter gradient and the chunked
+// filter segments (256 input channels). The tensors are larger, so a fixed
+// sample of each tensor's elements is differenced.
+func TestGrad64ConvKernelPaths(t *testing.T) {
+	for _, kern := range compute.GemmKernelNames() {
+		t.Run(kern, func(t *testing.T) {
+			restore, err := compute.SetGemmKernel(kern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			cases := []grad64Case{
+				convGrad64("direct_3x3_16ch", []int{2, 6, 14, 16}, Conv2DConfig{Filters: 8, KernelH: 3, KernelW: 3,
+					Padding: PadSymmetric(1, 1)}, 21),
+				convGrad64("direct_same_3x2_32ch", []int{2, 5, 9, 32}, Conv2DConfig{Filters: 6, KernelH: 3, KernelW: 2,
+					Padding: PadSame()}, 22),
+				convGrad64("pointwise_32ch", []int{2, 5, 7, 32}, Conv2DConfig{Filters: 24, KernelH: 1, KernelW: 1}, 23),
+				convGrad64("segments_256ch", []int{1, 4, 5, 256}, Conv2DConfig{Filters: 4, KernelH: 3, KernelW: 3,
+					Padding: PadSymmetric(1, 1)}, 24),
+				convGrad64("grouped_2_32ch_stride2", []int{2, 7, 9, 32}, Conv2DConfig{Filters: 16, KernelH: 3, KernelW: 3,
+					Groups: 2, StrideH: 2, StrideW: 2, Padding: PadSame()}, 25),
+			}
+			for i := range cases {
+				cases[i].maxChecks = 48
+			}
+			checkGrad64(t, cases)
+		})
+	}
 }
 
 func TestGrad64Dense(t *testing.T) {
@@ -534,7 +575,7 @@ func checkLoss64(t *testing.T, name string, l Loss, logits, labels *tensor.Tenso
 			t.Fatalf("gradient %v for logits %v", g.Shape, logits.Shape)
 		}
 		var rep grad64Report
-		rep.compare("logits", g.Data, x.d, func() float64 { return ref(x) })
+		rep.compare("logits", g.Data, x.d, func() float64 { return ref(x) }, 0)
 		for _, p := range rep.problems {
 			t.Error(p)
 		}
