@@ -6,13 +6,12 @@ import (
 	"go/parser"
 	"go/token"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/graft-ml/graft/compute"
+	"github.com/graft-ml/graft/internal/gradcheck"
 	"github.com/graft-ml/graft/tensor"
 )
 
@@ -20,6 +19,8 @@ import (
 // differences through the float32 Forward, whose rounding forces a large step
 // and loose tolerances that could hide a gradient wrong by 1e-3. Here every
 // layer and loss has a float64 reference forward (grad64_ref_test.go), and
+// internal/gradcheck runs the two checks (its step and tolerances are
+// explained there):
 //
 //  1. the reference must agree with the layer's float32 Forward on the same
 //     inputs (so it is the right function), and
@@ -27,36 +28,10 @@ import (
 //     give the gradient with respect to every input and parameter element,
 //     which the layer's float32 Backward must match.
 
-const (
-	// grad64Step is the central-difference step. In float64 the truncation
-	// error is about step²·|f'''| ≈ 1e-12 and the rounding error about
-	// 1e-16·|loss|/step ≈ 1e-10·|loss| (|loss| = |Σ r·y| is at most a few
-	// hundred here), both far below the float32 errors being measured.
-	grad64Step = 1e-6
-	// forward64Tol bounds max|y32 - y64| / max|y64|. A float32 output is a
-	// rounded sum of at most a few dozen products: its error is a few ulps
-	// (6e-8 each) of the largest terms, so 1e-5 leaves a wide margin while a
-	// wrong padding, stride or divisor gives errors of order 1e-1.
-	forward64Tol = 1e-5
-	// grad64Tol bounds |analytic - numeric| per element, relative to
-	// max(|numeric|, grad64Floor·m), m the largest |numeric| of the tensor.
-	// The analytic gradient is computed in float32: each element is a sum of
-	// at most a few hundred rounded products (unit roundoff 6e-8), so its
-	// error is about 1e-6 of the tensor's magnitude at worst. 1e-4 leaves
-	// that a margin of 100 and still catches a gradient off by 1e-3
-	// (TestGrad64CatchesSmallErrors). The floor keeps elements that are tiny
-	// through cancellation from being judged on rounding noise alone.
-	grad64Tol   = 1e-4
-	grad64Floor = 1e-2
-)
-
 // toT64 converts a float32 tensor to float64, exactly.
 func toT64(x *tensor.Tensor) t64 {
-	t := newT64(x.Shape...)
-	for i, v := range x.Data {
-		t.d[i] = float64(v)
-	}
-	return t
+	t := gradcheck.To64(x)
+	return t64{shape: t.Shape, d: t.Data}
 }
 
 // grad64Case is one layer on fixed inputs with its float64 reference.
@@ -74,160 +49,45 @@ type grad64Case struct {
 	maxChecks int
 }
 
-// grad64Report is the outcome of one check: the worst forward and gradient
-// errors (as bounded by forward64Tol and grad64Tol) and what failed.
-type grad64Report struct {
-	fwdErr, gradErr float64
-	problems        []string
+// gradcheckParams describes ps to the checker.
+func gradcheckParams(ps []*Param) []gradcheck.Param {
+	out := make([]gradcheck.Param, len(ps))
+	for j, p := range ps {
+		out[j] = gradcheck.Param{Name: p.Name, Value: p.Value, Grad: &p.Grad, Trainable: p.Trainable}
+	}
+	return out
 }
 
-func (r *grad64Report) failf(format string, args ...any) {
-	r.problems = append(r.problems, fmt.Sprintf(format, args...))
-}
-
-// runGrad64 runs both checks on c.
-func runGrad64(c grad64Case) grad64Report {
-	var rep grad64Report
-	l := c.layer
-	if c.before != nil {
-		c.before()
-	}
-	y, err := l.Forward(c.inputs, true)
-	if err != nil {
-		rep.failf("forward: %v", err)
-		return rep
-	}
-	xs := make([]t64, len(c.inputs))
-	for k, x := range c.inputs {
-		xs[k] = toT64(x)
-	}
-	params := l.Params()
-	ps := make([][]float64, len(params))
-	for j, p := range params {
-		ps[j] = toT64(p.Value).d
-	}
-	// Check 1: the reference is the layer's function.
-	want := c.ref(xs, ps)
-	if !tensor.EqualShapes(y.Shape, want.shape) {
-		rep.failf("output shape %v, reference %v", y.Shape, want.shape)
-		return rep
-	}
-	var diff, scale float64
-	for i, v := range want.d {
-		diff = math.Max(diff, math.Abs(float64(y.Data[i])-v))
-		scale = math.Max(scale, math.Abs(v))
-	}
-	if rep.fwdErr = diff / math.Max(scale, 1e-30); !(rep.fwdErr <= forward64Tol) {
-		rep.failf("forward differs from the reference: relative error %.3g", rep.fwdErr)
-	}
-	// Check 2: analytic gradients of sum(r*y) against central differences.
-	r := randTensor(99, -1, 1, y.Shape...)
-	r64 := toT64(r).d
-	for _, p := range params {
-		p.ZeroGrad()
-	}
-	dx, err := l.Backward(r, true)
-	if err != nil {
-		rep.failf("backward: %v", err)
-		return rep
-	}
-	if len(dx) != len(c.inputs) {
-		rep.failf("%d input gradients for %d inputs", len(dx), len(c.inputs))
-		return rep
-	}
-	loss := func() float64 {
-		var s float64
-		for i, v := range c.ref(xs, ps).d {
-			s += r64[i] * v
-		}
-		return s
-	}
-	for k, x := range xs {
-		if dx[k] == nil || !tensor.EqualShapes(dx[k].Shape, x.shape) {
-			rep.failf("input %d: gradient %v for input %v", k, shapeOf(dx[k]), x.shape)
-			continue
-		}
-		rep.compare(fmt.Sprintf("input %d", k), dx[k].Data, x.d, loss, c.maxChecks)
-	}
-	for j, p := range params {
-		switch {
-		case !p.Trainable:
-			if p.Grad != nil && slices.ContainsFunc(p.Grad.Data, func(g float32) bool { return g != 0 }) {
-				rep.failf("%s is not trainable but got a gradient", p.Name)
+// gc converts c to the checker's case; the reference shares the checker's
+// slices, so its perturbations reach c.ref.
+func (c grad64Case) gc() gradcheck.Case {
+	ref := c.ref
+	return gradcheck.Case{Name: c.name, Layer: c.layer, Inputs: c.inputs, Params: gradcheckParams(c.layer.Params()),
+		Before: c.before, MaxChecks: c.maxChecks,
+		Ref: func(x []gradcheck.T64, p [][]float64) gradcheck.T64 {
+			xs := make([]t64, len(x))
+			for k, v := range x {
+				xs[k] = t64{shape: v.Shape, d: v.Data}
 			}
-		case p.Grad == nil || len(p.Grad.Data) != len(ps[j]):
-			rep.failf("%s: no gradient of %d elements", p.Name, len(ps[j]))
-		default:
-			rep.compare(p.Name, p.Grad.Data, ps[j], loss, c.maxChecks)
-		}
-	}
-	return rep
-}
-
-// compare checks every element of an analytic gradient (or maxChecks of
-// them, when positive) against central differences of loss with respect to
-// v, which it perturbs and restores.
-func (r *grad64Report) compare(what string, analytic []float32, v []float64, loss func() float64, maxChecks int) {
-	idx := sampleIndices(len(v), maxChecks)
-	numeric := make([]float64, len(v))
-	var m float64
-	for _, i := range idx {
-		old := v[i]
-		v[i] = old + grad64Step
-		lp := loss()
-		v[i] = old - grad64Step
-		lm := loss()
-		v[i] = old
-		numeric[i] = (lp - lm) / (2 * grad64Step)
-		m = math.Max(m, math.Abs(numeric[i]))
-	}
-	bad := 0
-	for _, i := range idx {
-		n := numeric[i]
-		e := math.Abs(float64(analytic[i])-n) / math.Max(math.Max(math.Abs(n), grad64Floor*m), 1e-30)
-		r.gradErr = math.Max(r.gradErr, e)
-		if !(e <= grad64Tol) {
-			if bad < 3 {
-				r.failf("%s[%d]: analytic %.9g, numeric %.9g (relative error %.3g)", what, i, analytic[i], n, e)
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		r.failf("%s: %d of %d elements differ", what, bad, len(idx))
-	}
+			y := ref(xs, p)
+			return gradcheck.T64{Shape: y.shape, Data: y.d}
+		}}
 }
 
 // checkGrad64 runs the cases as subtests and logs each one's worst errors.
 func checkGrad64(t *testing.T, cases []grad64Case) {
 	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			rep := runGrad64(c)
-			for _, p := range rep.problems {
-				t.Error(p)
-			}
-			t.Logf("forward rel err %.2g, gradient rel err %.2g", rep.fwdErr, rep.gradErr)
-		})
+	gcs := make([]gradcheck.Case, len(cases))
+	for i, c := range cases {
+		gcs[i] = c.gc()
 	}
+	gradcheck.Check(t, gcs)
 }
 
 // avoiding returns uniform values in [lo, hi) that are at least gap away
 // from every kink, so that no finite-difference step crosses one.
 func avoiding(seed uint64, lo, hi float64, kinks []float64, gap float64, shape ...int) *tensor.Tensor {
-	rng := rand.New(rand.NewPCG(seed, 17))
-	t := tensor.New(shape...)
-	for i := range t.Data {
-	draw:
-		v := lo + (hi-lo)*rng.Float64()
-		for _, k := range kinks {
-			if math.Abs(v-k) < gap {
-				goto draw
-			}
-		}
-		t.Data[i] = float32(v)
-	}
-	return t
+	return gradcheck.Avoiding(seed, lo, hi, kinks, gap, shape...)
 }
 
 // randomize fills a parameter with seeded values in [lo, hi).
@@ -564,7 +424,7 @@ func checkLoss64(t *testing.T, name string, l Loss, logits, labels *tensor.Tenso
 		x := toT64(logits)
 		want := ref(x)
 		fwdErr := math.Abs(got-want) / math.Max(math.Abs(want), 1e-30)
-		if !(fwdErr <= forward64Tol) {
+		if !(fwdErr <= gradcheck.ForwardTol) {
 			t.Errorf("loss %.9g, reference %.9g (relative error %.3g)", got, want, fwdErr)
 		}
 		g, err := l.Backward()
@@ -574,12 +434,12 @@ func checkLoss64(t *testing.T, name string, l Loss, logits, labels *tensor.Tenso
 		if !tensor.SameShape(g, logits) {
 			t.Fatalf("gradient %v for logits %v", g.Shape, logits.Shape)
 		}
-		var rep grad64Report
-		rep.compare("logits", g.Data, x.d, func() float64 { return ref(x) }, 0)
-		for _, p := range rep.problems {
+		var rep gradcheck.Report
+		rep.Compare("logits", g.Data, x.d, func() float64 { return ref(x) }, 0)
+		for _, p := range rep.Problems {
 			t.Error(p)
 		}
-		t.Logf("loss rel err %.2g, gradient rel err %.2g", fwdErr, rep.gradErr)
+		t.Logf("loss rel err %.2g, gradient rel err %.2g", fwdErr, rep.GradErr)
 	})
 }
 
@@ -651,61 +511,14 @@ func TestGrad64Losses(t *testing.T) {
 	})
 }
 
-// scaledGrad wraps a layer and scales by factor the gradient its Backward
-// returns for input 0 (param < 0) or the gradient of parameter param: a
-// planted bug for TestGrad64CatchesSmallErrors.
-type scaledGrad struct {
-	Layer
-	param  int
-	factor float32
-}
-
-func (s scaledGrad) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*tensor.Tensor, error) {
-	dx, err := s.Layer.Backward(gradOut, needInputGrad)
-	if err != nil {
-		return nil, err
-	}
-	var target *tensor.Tensor
-	if s.param >= 0 {
-		target = s.Params()[s.param].Grad
-	} else {
-		dx[0] = dx[0].Clone()
-		target = dx[0]
-	}
-	for i := range target.Data {
-		target.Data[i] *= s.factor
-	}
-	return dx, nil
-}
-
 // TestGrad64CatchesSmallErrors makes sure the checks can fail: a gradient
 // off by 0.1% (scaled by 1.001), on the kernel, the bias or the input, and
 // a reference forward off by 1e-4, are all reported.
 func TestGrad64CatchesSmallErrors(t *testing.T) {
-	build := func() grad64Case {
+	gradcheck.ExpectCaught(t, func() gradcheck.Case {
 		return convGrad64("conv", []int{2, 7, 5, 3}, Conv2DConfig{Filters: 4, KernelH: 3, KernelW: 2, StrideH: 2,
-			Padding: PadSame()}, 1)
-	}
-	if rep := runGrad64(build()); len(rep.problems) > 0 {
-		t.Fatalf("the unbroken layer fails: %v", rep.problems)
-	}
-	for _, param := range []int{-1, 0, 1} {
-		c := build()
-		c.layer = scaledGrad{Layer: c.layer, param: param, factor: 1.001}
-		if rep := runGrad64(c); len(rep.problems) == 0 {
-			t.Errorf("gradient %d scaled by 1.001 passed (worst relative error %.3g)", param, rep.gradErr)
-		}
-	}
-	c := build()
-	ref := c.ref
-	c.ref = func(x []t64, p [][]float64) t64 {
-		y := ref(x, p)
-		y.d[len(y.d)/2] *= 1 + 1e-4
-		return y
-	}
-	if rep := runGrad64(c); rep.fwdErr <= forward64Tol {
-		t.Errorf("a reference off by 1e-4 passed check 1 (relative error %.3g)", rep.fwdErr)
-	}
+			Padding: PadSame()}, 1).gc()
+	})
 }
 
 // grad64Covered names every layer and loss type of package nn and the test

@@ -5,17 +5,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/graft-ml/graft/internal/gradcheck"
 	"github.com/graft-ml/graft/tensor"
 )
 
 // randTensor returns a tensor of uniform values in [lo, hi) from a seeded generator.
 func randTensor(seed uint64, lo, hi float64, shape ...int) *tensor.Tensor {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	t := tensor.New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(lo + (hi-lo)*rng.Float64())
-	}
-	return t
+	return gradcheck.Uniform(seed, lo, hi, shape...)
 }
 
 // awayFromZero returns values in ±[lo, hi] with random signs, so that kinks
@@ -146,14 +142,4 @@ func checkLayerGrads(t *testing.T, l Layer, inputs []*tensor.Tensor, gc gradCase
 }
 
 // sampleIndices returns all of [0, n) or, when n > k, k spread-out indices.
-func sampleIndices(n, k int) []int {
-	if k <= 0 || n <= k {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx
-	}
-	rng := rand.New(rand.NewPCG(uint64(n), 3))
-	return rng.Perm(n)[:k]
-}
+func sampleIndices(n, k int) []int { return gradcheck.SampleIndices(n, k) }

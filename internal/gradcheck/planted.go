@@ -26,7 +26,7 @@ func (s scaledGrad) Backward(gradOut *tensor.Tensor, needInputGrad bool) ([]*ten
 	if err != nil || len(dx) == 0 || dx[0] == nil {
 		return dx, err
 	}
-	target := dx[0]
+	var target *tensor.Tensor
 	if s.grad != nil {
 		target = *s.grad
 	} else {
