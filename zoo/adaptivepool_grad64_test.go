@@ -38,7 +38,8 @@ func refAdaptiveAvg(x gradcheck.T64, oh, ow int) gradcheck.T64 {
 	return y
 }
 
-// adaptiveGrad64 is the case of pooling input shape in to oh x ow.
+// adaptiveGrad64 is the case of an adaptiveAvgPool pooling input shape in
+// to oh x ow.
 func adaptiveGrad64(in []int, oh, ow int, seed uint64) gradcheck.Case {
 	return gradcheck.Case{
 		Name:   fmt.Sprintf("%dx%d_to_%dx%d", in[1], in[2], oh, ow),
