@@ -8,7 +8,7 @@ import (
 	"github.com/graft-ml/graft/tensor"
 )
 
-// affineGrad64 is the case of x*scale + shift over the last axis of a
+// affineGrad64 is the channelAffine case of x*scale + shift over the last axis of a
 // random input of the given shape, scale and shift each broadcast from one
 // value or given per channel; the reference indexes them separately.
 func affineGrad64(scale, shift []float32, shape ...int) gradcheck.Case {
