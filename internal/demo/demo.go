@@ -321,6 +321,7 @@ func (o *Options) settings(arch, weights, cut string, r graft.Recipe) []train.Re
 		train.ReportSetting{Name: "cut at", Value: cut},
 		train.ReportSetting{Name: "target classes", Value: names(targetClasses)},
 		train.ReportSetting{Name: "labelled images per class", Value: fmt.Sprint(o.PerClass)},
+		train.ReportSetting{Name: "validation images", Value: "the training images themselves: with 20 per class none are held out, so the curves' validation line is training accuracy without dropout; the test set is never used in training"},
 		train.ReportSetting{Name: "head epochs (base frozen, cached features)", Value: fmt.Sprint(r.HeadEpochs)},
 		train.ReportSetting{Name: "head learning rate", Value: fmt.Sprint(r.LR)},
 		train.ReportSetting{Name: "fine-tune epochs", Value: fmt.Sprint(r.FineTuneEpochs)},
