@@ -41,7 +41,8 @@ Endpoints:
 
 A bad request gets a JSON {"error": "...", "field": "..."} and its status:
 400 (undecodable image, bad ?top, too many parts, empty body), 404, 405,
-413 (body over --max-body, image declaring more than 4096x4096 pixels), 415
+413 (body over --max-body, image declaring more than --max-side squared
+pixels), 415
 (missing or unsupported Content-Type), 503 with Retry-After when --workers
 inferences run and --max-waiting more requests wait. One log line per
 request goes to stderr.
@@ -59,6 +60,7 @@ func runServe(e *env, args []string) error {
 	maxBody := byteSize(serve.DefaultMaxBodyBytes)
 	fs.Var(&maxBody, "max-body", "largest request body: bytes, or with a KiB, MiB or GiB suffix")
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most images in one multipart request")
+	maxSide := fs.Int("max-side", 4096, "largest image accepted: its declared width x height may be at most this squared")
 	workers := fs.Int("workers", 1, "inferences run at once, each on its own copy of the model")
 	waiting := fs.Int("max-waiting", -1, "requests that may wait for a worker before others get 503; -1: 4 x --workers")
 	top := fs.Int("top", serve.DefaultTop, "classes per image when a request gives no ?top (at most the model's class count)")
@@ -79,6 +81,8 @@ func runServe(e *env, args []string) error {
 		return usagef("serve", "--max-batch %d: want at least 1", *maxBatch)
 	case *workers < 1:
 		return usagef("serve", "--workers %d: want at least 1", *workers)
+	case *maxSide < 1 || *maxSide > 65536:
+		return usagef("serve", "--max-side %d: want 1 to 65536 pixels", *maxSide)
 	case *waiting < -1:
 		return usagef("serve", "--max-waiting %d: want 0 or more (or -1 for 4 x --workers)", *waiting)
 	case *top < 1:
@@ -94,7 +98,7 @@ func runServe(e *env, args []string) error {
 		}
 		l.LabelsFrom = *labelsFile
 	}
-	opt := serve.Options{MaxBodyBytes: int64(maxBody), MaxBatch: *maxBatch, Workers: *workers, MaxWaiting: *waiting, Top: *top, Log: e.stderr}
+	opt := serve.Options{MaxBodyBytes: int64(maxBody), MaxBatch: *maxBatch, MaxPixels: *maxSide * *maxSide, Workers: *workers, MaxWaiting: *waiting, Top: *top, Log: e.stderr}
 	switch *waiting {
 	case -1:
 		opt.MaxWaiting = 0 // serve's default, 4 x workers

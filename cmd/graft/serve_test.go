@@ -24,6 +24,7 @@ func TestServeUsageAndStartupErrors(t *testing.T) {
 		{[]string{"serve", "--model", model, "--max-body", "0"}, exitUsage, "--max-body 0"},
 		{[]string{"serve", "--model", model, "--max-batch", "0"}, exitUsage, "--max-batch 0"},
 		{[]string{"serve", "--model", model, "--workers", "0"}, exitUsage, "--workers 0"},
+		{[]string{"serve", "--model", model, "--max-side", "0"}, exitUsage, "--max-side 0"},
 		{[]string{"serve", "--model", model, "--max-waiting", "-2"}, exitUsage, "--max-waiting -2"},
 		{[]string{"serve", "--model", model, "--top", "0"}, exitUsage, "--top 0"},
 		{[]string{"serve", "--model", model, "--top", "4"}, exitUsage, "--top 4: the model has only 3 classes"},
