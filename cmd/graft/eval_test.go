@@ -188,14 +188,7 @@ func TestTrainWritesRunReport(t *testing.T) {
 // convolution blocks.
 func writeTwoBlockGraftFile(t *testing.T) string {
 	t.Helper()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	g := nn.NewGraph()
-	must(g.Input("image"))
+	g, must := newTestGraph(t)
 	in := "image"
 	for i, c := range []int{3, 4} {
 		conv, err := nn.NewConv2D(fmt.Sprintf("conv%d", i+1), nn.Conv2DConfig{InChannels: c, Filters: 4, KernelH: 3, KernelW: 3, Padding: nn.PadSame(), Seed: uint64(9 + i)})

@@ -60,14 +60,7 @@ func shared(t *testing.T, rel string) string {
 // with 3 classes) with labels and metadata, and returns its path.
 func writeGraftFile(t *testing.T) string {
 	t.Helper()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	g := nn.NewGraph()
-	must(g.Input("image"))
+	g, must := newTestGraph(t)
 	conv, err := nn.NewConv2D("conv", nn.Conv2DConfig{InChannels: 3, Filters: 4, KernelH: 3, KernelW: 3, Padding: nn.PadSame(), Seed: 9})
 	must(err)
 	dense, err := nn.NewDense("fc", nn.DenseConfig{In: 4, Out: 3, Seed: 2})
@@ -82,6 +75,21 @@ func writeGraftFile(t *testing.T) string {
 		Preprocess: data.Preprocess{Height: 16, Width: 16, Resize: data.ResizeSquash, Scale: data.ScaleSymmetric},
 		Labels:     []string{"cat", "dog", "owl"}, Meta: map[string]any{"base": "mobilenet_v2", "val_accuracy": 0.875}}))
 	return p
+}
+
+// newTestGraph returns a graph with one input, "image", and a function
+// that fails the test on an error.
+func newTestGraph(t *testing.T) (*nn.Graph, func(error)) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := nn.NewGraph()
+	must(g.Input("image"))
+	return g, must
 }
 
 // topOne returns, for each image line of predict's output, the label of
