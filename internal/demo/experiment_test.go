@@ -16,7 +16,7 @@ import (
 // docs/PERFORMANCE.md; it is skipped unless GRAFT_DEMO_EXPERIMENT=1. The
 // variant comes from the environment (unset: the demo's default):
 //
-//	SEED=2 SOURCE_EPOCHS=4 WIDTH=1.0 CUT=features.10.conv.0.2
+//	SEED=2 (default 1, as graft demo's) SOURCE_EPOCHS=4 WIDTH=1.0 CUT=features.10.conv.0.2
 //	SOURCE_CLASSES=0,1,2,5,8 TARGET_CLASSES=3,4,6,7,9
 //	SOURCE_AUGMENT=none|default|strong  SOURCE_ROTATIONS=1
 //	TARGET_AUGMENT=1  FINETUNE_LR=3e-4  HEAD_ONLY=1 (also the accuracy before fine-tuning)
@@ -57,7 +57,11 @@ func TestExperiment(t *testing.T) {
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "graft-demo-experiments")
 	}
-	o := Options{Seed: uint64(num("SEED")), SourceEpochs: int(num("SOURCE_EPOCHS")), Width: num("WIDTH"), CutAt: env("CUT"),
+	seed := uint64(1) // graft demo's default
+	if env("SEED") != "" {
+		seed = uint64(num("SEED"))
+	}
+	o := Options{Seed: seed, SourceEpochs: int(num("SOURCE_EPOCHS")), Width: num("WIDTH"), CutAt: env("CUT"),
 		SourceClasses: classes("SOURCE_CLASSES"), TargetClasses: classes("TARGET_CLASSES"), SourceRotations: env("SOURCE_ROTATIONS") == "1",
 		FineTuneLR: num("FINETUNE_LR"), CacheDir: cache, Log: os.Stderr}
 	switch env("SOURCE_AUGMENT") {
