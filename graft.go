@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/formats/graftfile"
@@ -366,13 +365,8 @@ func (m *Model) Predict(img *data.RGB, k int) ([]Prediction, error) {
 	// A graph that ends in a softmax (or outputs a distribution already)
 	// is not put through another one.
 	p := train.Probabilities(outs[0].Data, train.EndsInSoftmax(m.net.Graph))
-	rank := make([]int, len(p))
-	for i := range rank {
-		rank[i] = i
-	}
-	sort.SliceStable(rank, func(a, b int) bool { return p[rank[a]] > p[rank[b]] })
 	var out []Prediction
-	for _, i := range rank[:min(max(k, 0), len(rank))] {
+	for _, i := range train.TopK(p, k) {
 		name := fmt.Sprint(i)
 		if i < len(m.net.Classes) {
 			name = m.net.Classes[i]

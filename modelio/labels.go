@@ -67,3 +67,12 @@ func sidecarLabels(l *Loaded, modelPath string) error {
 	l.Labels, l.LabelsFrom = labels, p
 	return nil
 }
+
+// LabelName is the name of class k: labels[k], or "class k" when there is
+// no such label or it is blank.
+func LabelName(labels []string, k int) string {
+	if k >= 0 && k < len(labels) && strings.TrimSpace(labels[k]) != "" {
+		return labels[k]
+	}
+	return fmt.Sprintf("class %d", k)
+}

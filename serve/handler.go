@@ -414,7 +414,7 @@ func (h *Handler) predict(w http.ResponseWriter, r *http.Request, start time.Tim
 	for i, s := range res {
 		classes := make([]Class, len(s.rank))
 		for j, k := range s.rank {
-			classes[j] = Class{Label: h.label(k), Index: k, Probability: s.probs[k]}
+			classes[j] = Class{Label: modelio.LabelName(h.labels, k), Index: k, Probability: s.probs[k]}
 		}
 		out.Images[i].Classes = classes
 	}
@@ -451,14 +451,6 @@ func (h *Handler) top(r *http.Request) (int, *apiError) {
 		return 0, fail(http.StatusBadRequest, "top", "top %d: the model has only %d classes", k, h.eng.classes)
 	}
 	return k, nil
-}
-
-// label is the name of class k.
-func (h *Handler) label(k int) string {
-	if k < len(h.labels) && strings.TrimSpace(h.labels[k]) != "" {
-		return h.labels[k]
-	}
-	return fmt.Sprintf("class %d", k)
 }
 
 // decoder reads a request's images and preprocesses each as it arrives,

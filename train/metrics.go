@@ -132,18 +132,15 @@ func Argmax(row []float32) int {
 	return best
 }
 
-// TopK returns the indices of the k largest values in row, largest first;
-// ties go to the lower index.
-func TopK(row []float32, k int) []int {
+// TopK returns the indices of the k largest values in row (logits or
+// probabilities), largest first; ties go to the lower index.
+func TopK[T float32 | float64](row []T, k int) []int {
 	idx := make([]int, len(row))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
-	if k < len(idx) {
-		idx = idx[:k]
-	}
-	return idx
+	return idx[:min(max(k, 0), len(idx))]
 }
 
 // InTopK reports whether label is among the k largest values of row.

@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -35,6 +36,16 @@ func TestTopK(t *testing.T) {
 	got := TopK(row, 3)
 	if got[0] != 1 || got[1] != 2 || got[2] != 4 {
 		t.Fatalf("TopK = %v, want [1 2 4]", got)
+	}
+	// float64 rows (probabilities), ties to the lower index, k out of range.
+	if got := TopK([]float64{0.1, 0.5, 0.1, 0.5, 0.2}, 4); !slices.Equal(got, []int{1, 3, 4, 0}) {
+		t.Errorf("TopK = %v, want [1 3 4 0] (ties to the lower index)", got)
+	}
+	if got := TopK([]float64{0.2, 0.8}, 5); !slices.Equal(got, []int{1, 0}) {
+		t.Errorf("TopK(k > len) = %v, want [1 0]", got)
+	}
+	if got := TopK(row, -1); len(got) != 0 {
+		t.Errorf("TopK(k < 0) = %v, want none", got)
 	}
 	if !InTopK(row, 2, 2) || InTopK(row, 4, 2) || !InTopK(row, 4, 3) {
 		t.Fatal("InTopK disagrees with TopK")

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/graft-ml/graft/data"
 	"github.com/graft-ml/graft/modelio"
@@ -90,8 +88,8 @@ func runPredict(e *env, args []string) error {
 				labels = modelio.DefaultLabels(len(rows[i]))
 			}
 			fmt.Fprintln(e.stdout, img)
-			for _, k := range topK(rows[i], *top) {
-				fmt.Fprintf(e.stdout, "  %.4f  %s\n", rows[i][k], labelName(labels, k))
+			for _, k := range train.TopK(rows[i], *top) {
+				fmt.Fprintf(e.stdout, "  %.4f  %s\n", rows[i][k], modelio.LabelName(labels, k))
 			}
 		}
 	}
@@ -157,23 +155,4 @@ func (p *predictor) classify(paths []string) (rows [][]float64, errs []error, er
 		rows[i] = train.Probabilities(raw, p.probsOut)
 	}
 	return rows, errs, nil
-}
-
-// topK returns the indices of the k largest values, largest first, ties to
-// the lower index.
-func topK(v []float64, k int) []int {
-	idx := make([]int, len(v))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return v[idx[a]] > v[idx[b]] })
-	return idx[:min(k, len(idx))]
-}
-
-// labelName is the name of class k, or "class k" without one.
-func labelName(labels []string, k int) string {
-	if k < len(labels) && strings.TrimSpace(labels[k]) != "" {
-		return labels[k]
-	}
-	return fmt.Sprintf("class %d", k)
 }

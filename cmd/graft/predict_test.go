@@ -113,21 +113,3 @@ func TestPredictBadImage(t *testing.T) {
 		}
 	}
 }
-
-func TestTopK(t *testing.T) {
-	if got := topK([]float64{0.1, 0.5, 0.1, 0.5, 0.2}, 4); !equalInts(got, []int{1, 3, 4, 0}) {
-		t.Errorf("topK = %v, want [1 3 4 0] (ties to the lower index)", got)
-	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
