@@ -52,7 +52,7 @@ func gemmSerialStreaming(m, n, k int, a []float32, lda int, b []float32, ldb int
 	checkGemmOperand("C", false, m, n, c, ldc)
 	checkGemmOperand("A", false, m, k, a, lda)
 	checkGemmOperand("B", false, k, n, b, ldb)
-	gemmBlockedStreaming(kern, false, false, m, n, k, 1, a, lda, b, ldb, c, ldc)
+	gemmBlockedStreaming(kern, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 // streamOutputFloats is the output size, in floats (64 MiB), from which a

@@ -98,14 +98,14 @@ func gemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 // non-temporal stores where the kernel has them (see gemmKernel.stream),
 // for a C much larger than the caches that will not be read again soon:
 // its lines are then not read from memory before being overwritten. It
-// streams only with k ≤ kern.kc (one depth block, so C is written once)
-// and alpha = 1, and then ends with gemmStoreFence. A goroutine that the
+// streams only with k ≤ kern.kc (one depth block, so C is written once),
+// and then ends with gemmStoreFence. A goroutine that the
 // runtime moves to another thread part way through is safe too: the switch
 // runs locked instructions, which drain the write-combining buffers as
-// SFENCE does.
-func gemmBlockedStreaming(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	op := &gemmOperands{transA: transA, transB: transB, alpha: alpha, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
-		stream: kern.stream != nil && k <= kern.kc && ldc%16 == 0 && alpha == 1}
+// SFENCE does. A, B and C are untransposed and alpha is 1.
+func gemmBlockedStreaming(kern *gemmKernel, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	op := &gemmOperands{alpha: 1, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		stream: kern.stream != nil && k <= kern.kc && ldc%16 == 0}
 	gemmBlockedOps(kern, op, m, n, k)
 	if op.stream {
 		gemmStoreFence()
@@ -123,7 +123,7 @@ func gemmBlockedOps(kern *gemmKernel, op *gemmOperands, m, n, k int) {
 	buf := kern.buffers(m, n, k)
 	defer kern.release(buf)
 	packA, packB := gemmPackPolicy(kern, transA, transB, m, n, lda)
-	if op.stream && !transA {
+	if op.stream {
 		// One depth block: each A micro-panel (mr×k) stays in L1 while
 		// it meets every B panel, so packing would cost a pass over A
 		// for nothing, unless its rows share L1 sets.
