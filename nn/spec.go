@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/graft-ml/graft/tensor"
 )
 
 // LayerSpec describes a layer without its weights: a type name and the
@@ -379,4 +381,34 @@ func (s GraphSpec) ParamCount() (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// Clone returns an independent copy of g: the same layers rebuilt from its
+// spec, with every parameter's value and trainable flag and every state
+// tensor (BatchNorm's running statistics) copied. A Graph is not safe for
+// concurrent Forward calls; goroutines that run one model at once each
+// need their own copy.
+func (g *Graph) Clone() (*Graph, error) {
+	spec, err := g.Spec()
+	if err != nil {
+		return nil, err
+	}
+	c, err := FromSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	src := map[string]*Param{}
+	for _, p := range append(g.Params(), g.State()...) {
+		src[p.Name] = p
+	}
+	for _, p := range append(c.Params(), c.State()...) {
+		s, ok := src[p.Name]
+		if !ok || !tensor.SameShape(s.Value, p.Value) {
+			return nil, fmt.Errorf("nn: clone: tensor %s does not match the original's", p.Name)
+		}
+		copy(p.Value.Data, s.Value.Data)
+		p.Trainable = s.Trainable
+	}
+	c.CheckFinite = g.CheckFinite
+	return c, nil
 }

@@ -171,3 +171,45 @@ func TestSpecParamCountMatchesGraph(t *testing.T) {
 		t.Fatalf("ParamCount = %d, the graph holds %d", got, want)
 	}
 }
+
+func TestClone(t *testing.T) {
+	g := specTestGraph(t)
+	if err := g.SetTrainable("c1", false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(2, 8, 7, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Cos(float64(i) * 0.29))
+	}
+	run := func(h *Graph) []float32 {
+		outs, err := h.Forward([]*tensor.Tensor{x}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), outs[0].Data...)
+	}
+	want, got := run(g), run(c)
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("clone's output differs at %d: %v vs %v", i, got[i], want[i])
+		}
+	}
+	for _, p := range c.Params() {
+		if want := !strings.HasPrefix(p.Name, "c1/"); p.Trainable != want {
+			t.Errorf("clone's %s trainable %v, want %v (the original's c1 is frozen)", p.Name, p.Trainable, want)
+		}
+	}
+	// The copy owns its tensors: changing it leaves the original alone.
+	for _, p := range c.Params() {
+		for i := range p.Value.Data {
+			p.Value.Data[i] = 0
+		}
+	}
+	if after := run(g); after[0] != want[0] {
+		t.Fatalf("zeroing the clone's weights changed the original's output: %v, was %v", after[0], want[0])
+	}
+}

@@ -44,39 +44,13 @@ func newEngine(l *modelio.Loaded, workers int) (*engine, error) {
 	}
 	e.graphs <- l.Graph
 	for i := 1; i < workers; i++ {
-		g, err := cloneGraph(l.Graph)
+		g, err := l.Graph.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("serve: %s: copying the model for worker %d of %d (use 1 worker): %w", l.Source, i+1, workers, err)
 		}
 		e.graphs <- g
 	}
 	return e, nil
-}
-
-// cloneGraph rebuilds g from its spec and copies every parameter and state
-// tensor into the copy by name.
-func cloneGraph(g *nn.Graph) (*nn.Graph, error) {
-	spec, err := g.Spec()
-	if err != nil {
-		return nil, err
-	}
-	c, err := nn.FromSpec(spec)
-	if err != nil {
-		return nil, err
-	}
-	src := map[string]*tensor.Tensor{}
-	for _, p := range append(g.Params(), g.State()...) {
-		src[p.Name] = p.Value
-	}
-	for _, p := range append(c.Params(), c.State()...) {
-		v, ok := src[p.Name]
-		if !ok || !tensor.SameShape(v, p.Value) {
-			return nil, fmt.Errorf("tensor %s does not match the original's", p.Name)
-		}
-		copy(p.Value.Data, v.Data)
-	}
-	c.CheckFinite = g.CheckFinite
-	return c, nil
 }
 
 // scored is one image's output: its probabilities and its classes ranked
