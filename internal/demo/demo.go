@@ -58,7 +58,8 @@ type Options struct {
 	// then holds four times SourceSamples images.
 	SourceRotations bool
 	// TargetAugment, when set, augments the labelled target images of both
-	// the transferred and the from-scratch run.
+	// the transferred and the from-scratch run (the transferred run's head
+	// phase then trains on eight cached views of each image).
 	TargetAugment *data.Augment
 	// PerClass is the number of labelled target images per class (default 20).
 	PerClass int
@@ -287,7 +288,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cache := &train.FeatureCache{Dir: filepath.Join(o.CacheDir, "features")}
 	recipe := graft.Recipe{HeadEpochs: o.HeadEpochs, FineTuneEpochs: o.FineTuneEpochs, FineTuneBlocks: max(o.FineTuneBlocks, 0), FineTuneBatchNormStats: o.BNStats, LR: 1e-2, FineTuneLR: o.FineTuneLR,
-		Train: train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers, Cache: cache, OutDir: filepath.Join(o.OutDir, "transfer"), Augment: o.TargetAugment,
+		Train: train.Config{BatchSize: 32, Seed: o.Seed, Workers: o.Workers, Cache: cache, OutDir: filepath.Join(o.OutDir, "transfer"), Augment: o.TargetAugment, Views: 8,
 			Optimizer: "adamw", WeightDecay: 0.05,
 			OnEpoch: epochLogger(o.Log, "transfer")}}
 	fmt.Fprintf(o.Log, "transfer: %s cut at %s, base frozen, head trained %d epochs on cached features, then everything fine-tuned %d epochs at a tenth of the rate\n",
@@ -451,9 +452,12 @@ func (o *Options) pretrain(ctx context.Context, trainSet, testSet data.Dataset) 
 		return "", 0, false, err
 	}
 	m.Network().Preprocess = o.preprocess()
-	aug := *o.SourceAugment
+	var aug *data.Augment // an empty Augment trains as none does
+	if *o.SourceAugment != (data.Augment{}) {
+		aug = o.SourceAugment
+	}
 	_, err = m.FitPhases(ctx, src, val, train.Config{BatchSize: 64, Seed: o.Seed, Workers: o.Workers,
-		OnEpoch: epochLogger(o.Log, "source"), Augment: &aug,
+		OnEpoch: epochLogger(o.Log, "source"), Augment: aug,
 		Phases: []train.Phase{{Name: "pretrain", Epochs: o.SourceEpochs, LR: 2e-3, WarmupFraction: 0.05}}})
 	if err != nil {
 		return "", 0, false, fmt.Errorf("demo: pretraining: %w", err)

@@ -7,7 +7,7 @@ import (
 )
 
 // rotated is a dataset four times as large as its base: sample 4i+k is
-// base image i turned by k quarter turns counter-clockwise, labelled
+// base image i turned by k quarter turns clockwise, labelled
 // 4·class + k. Pretraining on it asks the network to tell the rotation as
 // well as the class (rotation self-supervision).
 type rotated struct{ data.Dataset }
@@ -39,8 +39,7 @@ func (r rotated) Load(i int, dst *data.RGB) error {
 	return nil
 }
 
-// rotateQuarter writes src turned counter-clockwise by k quarter turns
-// into dst.
+// rotateQuarter writes src turned clockwise by k quarter turns into dst.
 func rotateQuarter(src *data.RGB, k int, dst *data.RGB) {
 	w, h := src.W, src.H
 	if k%2 == 1 {
@@ -57,12 +56,12 @@ func rotateQuarter(src *data.RGB, k int, dst *data.RGB) {
 			switch k {
 			case 0:
 				dx, dy = x, y
-			case 1: // counter-clockwise: the top row becomes the left column, read upwards
-				dx, dy = y, src.W-1-x
+			case 1: // the top row becomes the right column
+				dx, dy = src.H-1-y, x
 			case 2:
 				dx, dy = src.W-1-x, src.H-1-y
 			case 3:
-				dx, dy = src.H-1-y, x
+				dx, dy = y, src.W-1-x
 			}
 			copy(dst.Pix[3*(dy*w+dx):3*(dy*w+dx)+3], src.Pix[3*(y*src.W+x):3*(y*src.W+x)+3])
 		}

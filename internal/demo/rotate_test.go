@@ -7,11 +7,11 @@ import (
 )
 
 // A 3x2 image whose pixels are numbered 1..6 row by row (all three
-// channels alike), turned counter-clockwise:
+// channels alike), turned clockwise:
 //
-//	1 2 3      3 6      6 5 4      4 1
-//	4 5 6      2 5      3 2 1      5 2
-//	           1 4                 6 3
+//	1 2 3      4 1      6 5 4      3 6
+//	4 5 6      5 2      3 2 1      2 5
+//	           6 3                 1 4
 func TestRotateQuarter(t *testing.T) {
 	src := &data.RGB{W: 3, H: 2}
 	for v := 1; v <= 6; v++ {
@@ -22,9 +22,9 @@ func TestRotateQuarter(t *testing.T) {
 		pix  []uint8
 	}{
 		{3, 2, []uint8{1, 2, 3, 4, 5, 6}},
-		{2, 3, []uint8{3, 6, 2, 5, 1, 4}},
-		{3, 2, []uint8{6, 5, 4, 3, 2, 1}},
 		{2, 3, []uint8{4, 1, 5, 2, 6, 3}},
+		{3, 2, []uint8{6, 5, 4, 3, 2, 1}},
+		{2, 3, []uint8{3, 6, 2, 5, 1, 4}},
 	}
 	for k, w := range want {
 		var dst data.RGB
@@ -41,19 +41,26 @@ func TestRotateQuarter(t *testing.T) {
 }
 
 func TestRotatedDatasetLabels(t *testing.T) {
-	base := Pick(fakeDataset{labels: []int{0, 1, 1}, names: []string{"a", "b"}}, []int{0, 1}, 0, 1)
+	base := fakeDataset{labels: []int{0, 1, 1}, names: []string{"a", "b"}}
 	r := rotated{base}
 	if r.Len() != 12 || len(r.ClassNames()) != 8 || r.ClassNames()[5] != "b/90" {
 		t.Fatalf("len %d, classes %v", r.Len(), r.ClassNames())
 	}
-	for i := 0; i < r.Len(); i++ {
-		if got, want := r.Label(i), 4*base.Label(i/4)+i%4; got != want {
-			t.Errorf("label %d = %d, want %d", i, got, want)
+	// Base labels 0, 1, 1: each image's four turns get 4·label + turns.
+	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7}
+	for i, w := range want {
+		if got := r.Label(i); got != w {
+			t.Errorf("label %d = %d, want %d", i, got, w)
 		}
 	}
+	// Sample 5 is base image 1 (bytes 18..35, one value per channel) turned
+	// once: its first pixel is the base's bottom-left one (pixel 3).
 	var img data.RGB
 	if err := r.Load(5, &img); err != nil || img.W != 2 || img.H != 3 {
 		t.Fatalf("sample 5 (a quarter turn of a 3x2 image): %dx%d, %v", img.W, img.H, err)
+	}
+	if img.Pix[0] != 18+9 || img.Pix[3] != 18 {
+		t.Errorf("sample 5 starts with pixels %v, want bytes 27 and 18 (base pixels 3 and 0)", img.Pix[:6])
 	}
 }
 
